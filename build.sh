@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# AdvCore build entry point (CI uses it; build.ps1 is its PowerShell twin).
+#   ./build.sh build            build everything (native engine via CMake + .NET, Release)
+#   ./build.sh test             build, run the native kernel tests and the NUnit suite,
+#                               print "N passed, N failed[, N skipped]"; non-zero on failure
+#   ./build.sh bench [filter]   BenchmarkDotNet suite (default filter '*'), Markdown/CSV export
+#   ./build.sh pack             NuGet package of the AdvCore library into artifacts/pack
+#   ./build.sh bundle [dir]     self-contained bundle for a GPU host (scripts/make-bundle.sh)
+set -euo pipefail
+cd "$(dirname "$0")"
+config=${CONFIGURATION:-Release}
+cmd=${1:-build}
+[ $# -gt 0 ] && shift
+
+build() { dotnet build AdvCore.sln -c "$config" -nologo -v:minimal "$@"; }
+
+# Runs the native kernel tests and the NUnit assembly; prints one combined count line.
+run_tests() {
+  local results=artifacts/test-results
+  rm -rf "$results" && mkdir -p "$results"
+  local native_bin=artifacts/native/Release/advcore_native_tests
+  local native_pass=0 native_fail=0 native_status=0
+  if [ -x "$native_bin" ]; then
+    "$native_bin" | tee "$results/native.log" || native_status=$?
+    read -r native_pass native_fail < <(awk '/^[0-9]+ passed, [0-9]+ failed/ {p=$1; f=$3} END {print p+0, f+0}' "$results/native.log")
+    [ "$native_status" -ne 0 ] && [ "$native_fail" -eq 0 ] && native_fail=1
+  else
+    echo "native test binary missing: $native_bin" >&2; native_fail=1
+  fi
+  local managed_status=0
+  dotnet "tests/AdvCore.Tests/bin/$config/net10.0/AdvCore.Tests.dll" --report-trx \
+    --results-directory "$PWD/$results" --report-trx-filename managed.trx "$@" || managed_status=$?
+  local counters
+  counters=$(grep -o '<Counters [^>]*>' "$results/managed.trx" 2>/dev/null || true)
+  attr() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
+  local m_total m_pass m_fail m_skip
+  m_total=$(attr total); m_pass=$(attr passed); m_fail=$(attr failed)
+  m_total=${m_total:-0}; m_pass=${m_pass:-0}; m_fail=${m_fail:-0}
+  m_skip=$(( m_total - m_pass - m_fail ))
+  if [ -z "$counters" ] || { [ "$managed_status" -ne 0 ] && [ "$m_fail" -eq 0 ]; }; then
+    echo "NUnit run failed without a result file or with exit code $managed_status" >&2
+    m_fail=$(( m_fail + 1 ))
+  fi
+  echo "native: $native_pass passed, $native_fail failed; NUnit: $m_pass passed, $m_fail failed, $m_skip skipped"
+  echo "$(( native_pass + m_pass )) passed, $(( native_fail + m_fail )) failed, $m_skip skipped"
+  [ $(( native_fail + m_fail )) -eq 0 ]
+}
+
+case "$cmd" in
+  build) build "$@" ;;
+  test) build && run_tests "$@" ;;
+  bench)
+    filter=${1:-*}; [ $# -gt 0 ] && shift
+    dotnet run -c Release --project bench/AdvCore.Bench -- --filter "$filter" --exporters markdown csv "$@" ;;
+  pack) dotnet pack src/AdvCore/AdvCore.csproj -c "$config" -o artifacts/pack "$@" ;;
+  bundle) exec scripts/make-bundle.sh "$@" ;;
+  *) echo "unknown command '$cmd' (build | test | bench | pack | bundle)" >&2; exit 2 ;;
+esac

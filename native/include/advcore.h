@@ -1,0 +1,443 @@
+/*
+ * advcore.h — the whole C ABI of the AdvCore native engine.
+ *
+ * Conventions (every entry point follows them):
+ *  - Every function returns an ac_status. AC_OK (0) is success; anything else is an error
+ *    whose human-readable message is available from ac_last_error() on the same thread
+ *    until the next failing call. No C++ exception crosses this boundary and the library
+ *    never aborts the process.
+ *  - Objects are opaque handles created by *_create and released by *_destroy. Destroying
+ *    NULL is a no-op. A tensor keeps its context alive (reference counted), so the
+ *    release order of handles does not matter.
+ *  - Tensors are dense, row-major, owned by the engine and live on their context's device
+ *    (host memory for AC_DEVICE_CPU). Images are NCHW float32 in [0,1].
+ *  - Every shape is checked on entry; a mismatch returns AC_ERR_SHAPE naming the operand.
+ *  - Output tensors are overwritten (never accumulated into) unless a function says so.
+ *  - "Per-sample" primitives treat the first dimension N as the batch and act on each
+ *    sample's remaining elements as one vector; per-sample scalars are [N] tensors.
+ */
+#ifndef ADVCORE_H
+#define ADVCORE_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#if defined(_WIN32)
+#  define AC_API __declspec(dllexport)
+#else
+#  define AC_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- status and errors */
+
+typedef int32_t ac_status;
+enum {
+  AC_OK = 0,
+  AC_ERR_INVALID_ARGUMENT = 1, /* a null pointer, a negative size, an unknown enum value   */
+  AC_ERR_SHAPE = 2,            /* tensor shapes or dtypes do not fit the operation          */
+  AC_ERR_OUT_OF_MEMORY = 3,    /* host or device allocation failed                          */
+  AC_ERR_NOT_AVAILABLE = 4,    /* the requested backend is not present on this machine      */
+  AC_ERR_NON_FINITE = 5,       /* an input held NaN or infinity where that is refused       */
+  AC_ERR_LABEL_RANGE = 6,      /* a class label outside [0, classes)                        */
+  AC_ERR_DEVICE = 7,           /* a device (CUDA) call failed; the message names the error  */
+  AC_ERR_INTERNAL = 8          /* a bug in AdvCore; please report the message              */
+};
+
+/* The message of the last failing call on this thread ("" if none). Never NULL. The
+ * pointer stays valid until the next AdvCore call on this thread. */
+AC_API const char* ac_last_error(void);
+
+/* Library version as "major.minor.patch". */
+AC_API const char* ac_version(void);
+
+/* ---------------------------------------------------------------- backends and context */
+
+typedef enum { AC_DEVICE_CPU = 0, AC_DEVICE_CUDA = 1 } ac_device;
+
+/* 1 if the backend can be used here, else 0 and a reason ("CUDA is not available: ...")
+ * copied into reason (at most reason_size bytes, NUL-terminated; reason may be NULL). */
+AC_API ac_status ac_device_available(ac_device device, int32_t* available, char* reason,
+                                     int32_t reason_size);
+
+typedef struct ac_context ac_context;
+
+/* Context flags. */
+enum {
+  AC_CONTEXT_REFERENCE_KERNELS = 1 /* run every op with its plain reference kernel */
+};
+
+/* Create a context on a device. threads <= 0 picks the number of cores. seed feeds the
+ * Philox generator used by dropout and noise ops (identical streams on CPU and CUDA). */
+AC_API ac_status ac_context_create(ac_device device, int32_t threads, uint64_t seed,
+                                   uint32_t flags, ac_context** out);
+AC_API ac_status ac_context_destroy(ac_context* ctx);
+AC_API ac_status ac_context_device(const ac_context* ctx, ac_device* device);
+AC_API ac_status ac_context_threads(const ac_context* ctx, int32_t* threads);
+/* Wait until all queued work of the context has finished (a no-op on the CPU). */
+AC_API ac_status ac_context_synchronize(ac_context* ctx);
+/* Bytes of scratch workspace currently held by the context (im2col buffers etc.). */
+AC_API ac_status ac_context_workspace_bytes(const ac_context* ctx, int64_t* bytes);
+
+/* ---------------------------------------------------------------- tensors */
+
+typedef enum { AC_F32 = 0, AC_I32 = 1 } ac_dtype;
+#define AC_MAX_DIMS 8
+
+typedef struct ac_tensor ac_tensor;
+
+/* A new zero-filled tensor. 1 <= ndim <= AC_MAX_DIMS, every dimension >= 1, the element
+ * count at most 2^40; larger requests fail with AC_ERR_INVALID_ARGUMENT. */
+AC_API ac_status ac_tensor_create(ac_context* ctx, ac_dtype dtype, int32_t ndim,
+                                  const int64_t* shape, ac_tensor** out);
+/* A tensor sharing src's storage under another shape with the same element count. */
+AC_API ac_status ac_tensor_view(ac_tensor* src, int32_t ndim, const int64_t* shape,
+                                ac_tensor** out);
+AC_API ac_status ac_tensor_destroy(ac_tensor* t);
+AC_API ac_status ac_tensor_dtype(const ac_tensor* t, ac_dtype* dtype);
+AC_API ac_status ac_tensor_ndim(const ac_tensor* t, int32_t* ndim);
+/* Copies ndim entries into shape (shape must hold AC_MAX_DIMS entries). */
+AC_API ac_status ac_tensor_shape(const ac_tensor* t, int64_t* shape);
+AC_API ac_status ac_tensor_count(const ac_tensor* t, int64_t* count);
+/* Host <-> tensor copies of `bytes` bytes; bytes must equal count * sizeof(element). */
+AC_API ac_status ac_tensor_copy_from_host(ac_tensor* t, const void* src, int64_t bytes);
+AC_API ac_status ac_tensor_copy_to_host(const ac_tensor* t, void* dst, int64_t bytes);
+/* dst <- src (same dtype and element count; shapes may differ). */
+AC_API ac_status ac_tensor_copy(ac_tensor* dst, const ac_tensor* src);
+AC_API ac_status ac_tensor_fill(ac_tensor* t, float value);
+/* Copy `count` samples (first dimension) from src starting at src_start into dst starting
+ * at dst_start. Both must have the same per-sample shape. */
+AC_API ac_status ac_tensor_copy_samples(ac_tensor* dst, int64_t dst_start, const ac_tensor* src,
+                                        int64_t src_start, int64_t count);
+/* AC_ERR_NON_FINITE if any element of an f32 tensor is NaN or infinite. */
+AC_API ac_status ac_tensor_check_finite(const ac_tensor* t);
+/* Fill with N(mean, std^2) / U[lo, hi) from the context's Philox stream at `offset`
+ * (the same seed and offset give the same numbers on every backend). */
+AC_API ac_status ac_tensor_fill_normal(ac_tensor* t, float mean, float std, uint64_t offset);
+AC_API ac_status ac_tensor_fill_uniform(ac_tensor* t, float lo, float hi, uint64_t offset);
+
+/* ---------------------------------------------------------------- layers */
+
+/* Explicit padding: rows added above/below and columns left/right of the input. 'same'
+ * and 'valid' are resolved by the caller (see ac_conv2d_same_padding). */
+typedef struct {
+  int32_t stride_h, stride_w;
+  int32_t pad_top, pad_bottom, pad_left, pad_right;
+} ac_conv2d_params;
+
+/* TensorFlow-style 'same' padding for one spatial dimension: output = ceil(in/stride),
+ * the extra padding going to the bottom/right. */
+AC_API ac_status ac_conv2d_same_padding(int32_t in, int32_t kernel, int32_t stride,
+                                        int32_t* pad_before, int32_t* pad_after);
+
+/* y[N,O,OH,OW] = conv(x[N,C,H,W], w[O,C,KH,KW]) + b[O] (b may be NULL).
+ * OH = (H + pad_top + pad_bottom - KH) / stride_h + 1, likewise OW. */
+AC_API ac_status ac_conv2d_forward(ac_context* ctx, const ac_tensor* x, const ac_tensor* w,
+                                   const ac_tensor* b, ac_tensor* y, const ac_conv2d_params* p);
+/* Gradients given dy: dx (to the input), dw, db; each may be NULL when not wanted. */
+AC_API ac_status ac_conv2d_backward(ac_context* ctx, const ac_tensor* x, const ac_tensor* w,
+                                    const ac_tensor* dy, ac_tensor* dx, ac_tensor* dw,
+                                    ac_tensor* db, const ac_conv2d_params* p);
+
+/* y[N,O] = x[N,I] w[O,I]^T + b[O]; x may have any shape [N, ...] with I elements per sample. */
+AC_API ac_status ac_linear_forward(ac_context* ctx, const ac_tensor* x, const ac_tensor* w,
+                                   const ac_tensor* b, ac_tensor* y);
+AC_API ac_status ac_linear_backward(ac_context* ctx, const ac_tensor* x, const ac_tensor* w,
+                                    const ac_tensor* dy, ac_tensor* dx, ac_tensor* dw,
+                                    ac_tensor* db);
+
+typedef enum {
+  AC_ACT_RELU = 0,
+  AC_ACT_LEAKY_RELU = 1,  /* param = negative slope                      */
+  AC_ACT_BOUNDED_RELU = 2 /* param = t: f(x) = min(max(x, 0), t), t > 0  */
+} ac_activation;
+
+/* Element-wise; y may be x (in place). */
+AC_API ac_status ac_activation_forward(ac_context* ctx, ac_activation kind, float param,
+                                       const ac_tensor* x, ac_tensor* y);
+/* dx = f'(x) * dy; dx may be dy. The derivative at kinks is taken from the right side's
+ * closed interval convention: relu'(0) = 0, brelu'(t) = 0. */
+AC_API ac_status ac_activation_backward(ac_context* ctx, ac_activation kind, float param,
+                                        const ac_tensor* x, const ac_tensor* dy, ac_tensor* dx);
+
+typedef struct {
+  int32_t kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w;
+} ac_pool_params;
+
+/* Max pool; padded positions never win. Ties go to the first element in row-major order. */
+AC_API ac_status ac_maxpool_forward(ac_context* ctx, const ac_tensor* x, ac_tensor* y,
+                                    const ac_pool_params* p);
+AC_API ac_status ac_maxpool_backward(ac_context* ctx, const ac_tensor* x, const ac_tensor* dy,
+                                     ac_tensor* dx, const ac_pool_params* p);
+/* Average pool; padded positions count as zeros (count_include_pad). */
+AC_API ac_status ac_avgpool_forward(ac_context* ctx, const ac_tensor* x, ac_tensor* y,
+                                    const ac_pool_params* p);
+AC_API ac_status ac_avgpool_backward(ac_context* ctx, const ac_tensor* dy, ac_tensor* dx,
+                                     const ac_pool_params* p);
+/* y[N,C] (or [N,C,1,1]) = mean over H,W of x[N,C,H,W]. */
+AC_API ac_status ac_global_avgpool_forward(ac_context* ctx, const ac_tensor* x, ac_tensor* y);
+AC_API ac_status ac_global_avgpool_backward(ac_context* ctx, const ac_tensor* dy, ac_tensor* dx);
+
+/* Batch norm over N,H,W per channel of x[N,C,H,W] (or x[N,C]).
+ * training != 0: normalise with the batch statistics (biased variance), update the
+ * running statistics with `momentum` (PyTorch convention: r = (1-m) r + m batch, the
+ * running variance unbiased), and store mean and 1/sqrt(var+eps) into save_mean and
+ * save_invstd [C] for the backward pass. training == 0: use the running statistics;
+ * save_mean/save_invstd receive them too. */
+AC_API ac_status ac_batchnorm_forward(ac_context* ctx, const ac_tensor* x,
+                                      const ac_tensor* gamma, const ac_tensor* beta,
+                                      ac_tensor* running_mean, ac_tensor* running_var,
+                                      ac_tensor* save_mean, ac_tensor* save_invstd,
+                                      ac_tensor* y, int32_t training, float momentum,
+                                      float eps);
+/* Backward of the forward pass above with the same `training` flag (eval mode treats the
+ * statistics as constants). dx, dgamma, dbeta may be NULL. */
+AC_API ac_status ac_batchnorm_backward(ac_context* ctx, const ac_tensor* x,
+                                       const ac_tensor* gamma, const ac_tensor* save_mean,
+                                       const ac_tensor* save_invstd, const ac_tensor* dy,
+                                       ac_tensor* dx, ac_tensor* dgamma, ac_tensor* dbeta,
+                                       int32_t training);
+
+/* Inverted dropout: mask = (u >= p) / (1 - p) with u from the Philox stream at `offset`;
+ * y = x * mask. 0 <= p < 1. */
+AC_API ac_status ac_dropout_forward(ac_context* ctx, const ac_tensor* x, ac_tensor* mask,
+                                    ac_tensor* y, float p, uint64_t offset);
+/* dx = dy * mask. */
+AC_API ac_status ac_dropout_backward(ac_context* ctx, const ac_tensor* mask,
+                                     const ac_tensor* dy, ac_tensor* dx);
+
+/* y = a + b (residual add; the backward pass routes dy to both inputs unchanged). */
+AC_API ac_status ac_add(ac_context* ctx, const ac_tensor* a, const ac_tensor* b, ac_tensor* y);
+
+/* ---------------------------------------------------------------- losses */
+
+typedef enum {
+  AC_LOSS_CROSS_ENTROPY = 0, /* param = label smoothing in [0,1): target 1-s on the label,
+                                s/(K-1) elsewhere                                          */
+  AC_LOSS_LOGPROB_MARGIN = 1,/* thesis eq. 2.8: log p(l) - max_{k!=l} log p(k); param unused */
+  AC_LOSS_CW_MARGIN = 2      /* thesis eq. 2.19: [u(l) - max_{k!=l} u(k) + mu]_+, param = mu */
+} ac_loss;
+
+/* Per-sample loss[N] and, when dlogits is not NULL, dloss[i]/dlogits[i,:] (the gradient of
+ * each sample's own loss, not of the mean). labels is an AC_I32 tensor [N]; a label
+ * outside [0, K) fails with AC_ERR_LABEL_RANGE; non-finite logits fail with
+ * AC_ERR_NON_FINITE. For the margins, the max over k != l takes the first maximiser. */
+AC_API ac_status ac_loss_forward_backward(ac_context* ctx, ac_loss kind, float param,
+                                          const ac_tensor* logits, const ac_tensor* labels,
+                                          ac_tensor* loss, ac_tensor* dlogits);
+/* predictions[N] (AC_I32) = argmax of logits[N,K] (first maximiser). */
+AC_API ac_status ac_argmax(ac_context* ctx, const ac_tensor* logits, ac_tensor* predictions);
+
+/* ---------------------------------------------------------------- optimisers */
+
+/* Adam (Kingma & Ba) with bias correction at 1-based `step`; weight_decay is L2 added to
+ * the gradient. param, grad, m, v share one shape. */
+AC_API ac_status ac_adam_update(ac_context* ctx, ac_tensor* param, const ac_tensor* grad,
+                                ac_tensor* m, ac_tensor* v, float lr, float beta1, float beta2,
+                                float eps, float weight_decay, int64_t step);
+/* SGD with momentum (PyTorch form): vel = momentum*vel + (grad + wd*param);
+ * param -= lr * (nesterov ? grad' + momentum*vel : vel). */
+AC_API ac_status ac_sgd_update(ac_context* ctx, ac_tensor* param, const ac_tensor* grad,
+                               ac_tensor* velocity, float lr, float momentum,
+                               float weight_decay, int32_t nesterov);
+
+/* ---------------------------------------------------------------- attack primitives
+ * x, y, r below are [N, ...]; per-sample scalars (norms, dots, alphas, eps) are f32 [N]. */
+
+/* out[i] = ||x_i||_2 . */
+AC_API ac_status ac_batch_l2_norm(ac_context* ctx, const ac_tensor* x, ac_tensor* out);
+/* out[i] = ||x_i||_inf . */
+AC_API ac_status ac_batch_linf_norm(ac_context* ctx, const ac_tensor* x, ac_tensor* out);
+/* out[i] = <a_i, b_i> . */
+AC_API ac_status ac_batch_dot(ac_context* ctx, const ac_tensor* a, const ac_tensor* b,
+                              ac_tensor* out);
+/* y_i += alpha[i] * x_i . */
+AC_API ac_status ac_batch_axpy(ac_context* ctx, const ac_tensor* alpha, const ac_tensor* x,
+                               ac_tensor* y);
+/* x_i *= alpha[i] . */
+AC_API ac_status ac_batch_scale(ac_context* ctx, const ac_tensor* alpha, ac_tensor* x);
+/* x <- min(max(x, 0), 1) element-wise. */
+AC_API ac_status ac_clip01(ac_context* ctx, ac_tensor* x);
+/* y_i <- center_i + P(y_i - center_i) onto the L2 ball of radius eps[i]. */
+AC_API ac_status ac_project_l2(ac_context* ctx, const ac_tensor* center, const ac_tensor* eps,
+                               ac_tensor* y);
+/* y_i <- center_i + clamp(y_i - center_i, -eps[i], eps[i]) element-wise. */
+AC_API ac_status ac_project_linf(ac_context* ctx, const ac_tensor* center,
+                                 const ac_tensor* eps, ac_tensor* y);
+/* x <- round(255 x) / 255 (round half to even), clipped to [0,1] first. */
+AC_API ac_status ac_quantize8(ac_context* ctx, ac_tensor* x);
+
+/* ---------------------------------------------------------------- fused attack steps
+ * One call per attack iteration besides the gradient evaluation: the whole per-sample vector
+ * update of PGD/I-FGSM/FGSM, DDN, BP (thesis ch. 5), C&W (Adam in tanh space), DeepFool and
+ * JSMA runs in one kernel, with every piece of per-sample state in engine tensors.
+ * Common operands (all on one context, x's first dimension N is the batch, d = elements per
+ * sample, samples are treated as flat vectors of d floats):
+ *   x          [N, ...] f32  the original images
+ *   y          [N, ...] f32  the current iterate (read, and overwritten with the next one)
+ *   grad       [N, ...] f32  dJ/dy at y of each sample's own attack loss J
+ *   logits     [N, K]   f32  the classifier's logits at y (same forward pass as grad)
+ *   labels     [N]      i32  true labels in [0, K) (else AC_ERR_LABEL_RANGE); y_i is
+ *                            adversarial iff argmax(logits_i) != labels_i (first maximiser)
+ *   best_y     [N, ...] f32  } the least-distorted adversarial iterate seen so far and its
+ *   best_norm  [N]      f32  } L2 distortion ||best_y_i - x_i||_2 (initialise to +inf).
+ *              "keep best": when y_i is adversarial and ||y_i - x_i||_2 < best_norm[i]
+ *              (strictly), best_y_i <- y_i and best_norm[i] <- ||y_i - x_i||_2. It always
+ *              looks at the INCOMING y (the iterate the logits belong to), before the step.
+ *              Both null, or both given.
+ *   grad_sign  +1 when the attack decreases J (margin losses, eq. 2.8 / 2.19), -1 when it
+ *              increases J (cross-entropy); the descent direction is -grad_sign * grad.
+ * Q(v) = round_half_even(255 * clip01(v)) / 255 element-wise (as ac_quantize8); n(v) =
+ * v / ||v||_2. Norms and dot products accumulate in double. A sample whose gradient has zero
+ * (or non-finite) norm does not move in normalised steps. y, best_y and the other outputs
+ * must be distinct tensors. */
+
+typedef enum { AC_NORM_L2 = 0, AC_NORM_LINF = 1 } ac_norm;
+
+/* Keep best on y (see above) and, when adversarial is not NULL, adversarial[i] (i32 [N]) <-
+ * 1 if y_i is adversarial else 0. best_y/best_norm may both be NULL. The final check of an
+ * attack: quantise the candidate, forward it, call this. */
+AC_API ac_status ac_attack_keep_best(ac_context* ctx, const ac_tensor* x, const ac_tensor* y,
+                                     const ac_tensor* logits, const ac_tensor* labels,
+                                     ac_tensor* best_y, ac_tensor* best_norm,
+                                     ac_tensor* adversarial);
+
+/* One step of PGD2 (eq. 2.15-2.16), PGDinf / I-FGSM (eq. 2.13-2.14) and FGSM (eq. 2.12, one
+ * step from y = x with alpha = eps). Per sample i, with eps[i], alpha[i] (f32 [N]):
+ *   1. keep best on y_i (only when logits, labels, best_y, best_norm are all given; all four
+ *      may be NULL, e.g. for a random start where grad is noise);
+ *   2. u = -grad_sign * grad_i;  L2: y_i += alpha[i] * u / ||u||  (no move if ||u|| = 0);
+ *                                LINF: y_i += alpha[i] * sign(u)  (sign(0) = 0);
+ *   3. r = y_i - x_i projected on the ball of radius max(eps[i], 0) of that norm
+ *      (L2: r *= eps/||r|| when ||r|| > eps; LINF: clamp(r, -eps, eps));
+ *   4. y_i = clip01(x_i + r); then y_i = Q(y_i) when quantize != 0. */
+AC_API ac_status ac_pgd_step(ac_context* ctx, const ac_tensor* x, ac_tensor* y,
+                             const ac_tensor* grad, const ac_tensor* logits,
+                             const ac_tensor* labels, ac_tensor* best_y, ac_tensor* best_norm,
+                             const ac_tensor* eps, const ac_tensor* alpha, ac_norm norm,
+                             float grad_sign, int32_t quantize);
+
+/* One step of DDN (eq. 2.20; Rony et al. 2019). radius (f32 [N], in/out) is the current
+ * norm rho_i (initialise to eps0 = 1). Per sample i:
+ *   1. a = y_i adversarial; keep best on y_i (logits, labels, best_y, best_norm required);
+ *   2. delta = y_i - x_i; u = -grad_sign * grad_i; delta += alpha * u / ||u|| (no move if
+ *      ||u|| = 0);
+ *   3. radius[i] *= a ? (1 - gamma) : (1 + gamma); radius[i] = min(radius[i],
+ *      ||max(x_i, 1 - x_i)||) (the largest distortion any image can have);
+ *   4. delta *= radius[i] / ||delta|| when ||delta|| > 0 (projection on the sphere);
+ *   5. y_i = clip01(x_i + delta); y_i = Q(y_i) when quantize != 0.
+ * alpha >= 0 (cosine-annealed by the caller), 0 <= gamma < 1. */
+AC_API ac_status ac_ddn_step(ac_context* ctx, const ac_tensor* x, ac_tensor* y,
+                             const ac_tensor* grad, const ac_tensor* logits,
+                             const ac_tensor* labels, ac_tensor* best_y, ac_tensor* best_norm,
+                             ac_tensor* radius, float alpha, float gamma, float grad_sign,
+                             int32_t quantize);
+
+/* Where BP rounds its iterates to the 8-bit grid (thesis Table 5.1). */
+typedef enum {
+  AC_BP_ROUND_END = 0,    /* iterates are only clipped; the caller rounds the output once  */
+  AC_BP_ROUND_EACH = 1,   /* y_{i+1} = Q(z) after every step                               */
+  AC_BP_ROUND_QINOUT = 2  /* stage 2 uses Q_OUT (eq. 5.7) and Q_IN (eq. 5.10); stage 1 Q   */
+} ac_bp_rounding;
+
+/* One iteration of BP, Boundary Projection (thesis Algorithms 1-2, eqs. 5.1-5.10). stage
+ * (i32 [N], in/out; 0 = stage 1, 1 = stage 2) starts at 0. gamma is gamma_i of eq. 5.1
+ * (0 < gamma <= 1), alpha the stage-1 step (2 in the thesis), beta_min of eq. 5.10 (0.1).
+ * Per sample i, with g = grad_sign * grad_i (so that J decreases along -g):
+ *   1. a = y_i adversarial; keep best on y_i (all four tracking operands required);
+ *      stage[i] = 1 if a (stage 2 is absorbing);
+ *   2. if ||g|| = 0 (or not finite): y_i unchanged; else gh = g / ||g||;
+ *   3. stage 1 (Alg. 1 line 4): z = y_i - alpha * gamma * gh; y_i = clip01(z), then Q(y_i)
+ *      unless rounding is AC_BP_ROUND_END;
+ *   4. stage 2 (Alg. 2): r = y_i - x_i, rho = <r, gh>;
+ *      OUT (a): eps = gamma ||r||; v = x_i + rho gh; w = y_i - v;
+ *               z = v + w / ||w|| * sqrt(max(eps^2 - rho^2, 0))   (z = v when ||w|| = 0);
+ *               y_i = Q_OUT(z, y_i), i.e. ac_quantized_line_search(x_i, y_i, z), under
+ *               AC_BP_ROUND_QINOUT;
+ *      IN (!a): eps = ||r|| / gamma; s = rho + sqrt(max(eps^2 - ||r||^2 + rho^2, 0));
+ *               z = y_i - s gh (eq. 5.9); under AC_BP_ROUND_QINOUT
+ *               y_i = Q(y_i + beta (z - y_i)) with beta = max(1, beta_min / s) (eq. 5.10;
+ *               beta = 1 when s <= 0);
+ *      then y_i = clip01(z) (AC_BP_ROUND_END) or Q(z) (AC_BP_ROUND_EACH). */
+AC_API ac_status ac_bp_step(ac_context* ctx, const ac_tensor* x, ac_tensor* y,
+                            const ac_tensor* grad, const ac_tensor* logits,
+                            const ac_tensor* labels, ac_tensor* best_y, ac_tensor* best_norm,
+                            ac_tensor* stage, float gamma, float alpha, float beta_min,
+                            float grad_sign, ac_bp_rounding rounding);
+
+/* Q_OUT of thesis eq. 5.7: out_i = Q(y_i + beta_i (z_i - y_i)), with beta_i chosen so that
+ * f(beta) = ||Q(y_i + beta (z_i - y_i)) - x_i|| comes down to t = ||z_i - x_i||:
+ *   - ||z_i - y_i|| = 0: beta = 1;
+ *   - f(1) <= t: beta = 1;
+ *   - else double beta = 2, 4, ... up to 2^10 until f(beta) <= t; if none qualifies, beta
+ *     is the evaluated value (1, 2, ..., 2^10) with the smallest f (the smaller on ties);
+ *   - else 12 bisection steps on [beta/2, beta] keeping f(lo) > t >= f(hi); beta = hi.
+ * beta (f32 [N]) receives beta_i when not NULL. y, z, out share x's shape; out may be z but
+ * not x or y. */
+AC_API ac_status ac_quantized_line_search(ac_context* ctx, const ac_tensor* x,
+                                          const ac_tensor* y, const ac_tensor* z,
+                                          ac_tensor* out, ac_tensor* beta);
+
+/* C&W (eq. 2.18) change of variable: w = atanh((2x - 1) * (1 - 1e-6)), y = (tanh(w) + 1) / 2
+ * (y equals x within 1e-6). w and y share x's shape. */
+AC_API ac_status ac_cw_init(ac_context* ctx, const ac_tensor* x, ac_tensor* w, ac_tensor* y);
+
+/* One Adam iteration of C&W L2 for one value of the constant lambda (f32 [N]) per sample;
+ * grad is dJ_mu/dy at y = (tanh(w) + 1) / 2 (AC_LOSS_CW_MARGIN). Per sample i:
+ *   1. a = y_i adversarial; found[i] |= a (i32 [N], in/out, reset by the caller for each
+ *      lambda); keep best on y_i (all four tracking operands required);
+ *   2. per element: t = tanh(w); gw = (lambda[i] grad + 2 (y - x)) (1 - t^2) / 2;
+ *      m = beta1 m + (1 - beta1) gw; v = beta2 v + (1 - beta2) gw^2;
+ *      w -= lr (m / (1 - beta1^step)) / (sqrt(v / (1 - beta2^step)) + eps);
+ *      y = (tanh(w) + 1) / 2.
+ * m, v (shape of x) start at zero for each lambda; step is 1-based. */
+AC_API ac_status ac_cw_step(ac_context* ctx, const ac_tensor* x, ac_tensor* w, ac_tensor* y,
+                            const ac_tensor* grad, const ac_tensor* logits,
+                            const ac_tensor* labels, const ac_tensor* lambda, ac_tensor* m,
+                            ac_tensor* v, ac_tensor* found, ac_tensor* best_y,
+                            ac_tensor* best_norm, float lr, float beta1, float beta2, float eps,
+                            int64_t step);
+
+/* One DeepFool iteration (eq. 2.21) over all K classes. jacobian is f32 [K, N, ...]
+ * (class-major, so each class's batch of gradients is one contiguous block) with
+ * jacobian[c, i] = grad_y u_c(y_i) up to a term common to every c (only differences are
+ * used, so -grad of cross-entropy towards c works too); r_total (shape of x, in/out) starts
+ * at 0; active (i32 [N], in/out) starts at 1. Per active sample i with label l:
+ *   - y_i adversarial: active[i] = 0, nothing else changes;
+ *   - else for c != l: w_c = J_c - J_l, f_c = u_c - u_l; pick the c with the smallest
+ *     |f_c| / ||w_c|| (the first on ties, skipping ||w_c|| = 0; none left: active[i] = 0);
+ *     r_total_i += (|f_c| + 1e-4) / ||w_c||^2 * w_c;
+ *     y_i = clip01(x_i + (1 + overshoot) r_total_i). */
+AC_API ac_status ac_deepfool_step(ac_context* ctx, const ac_tensor* x, ac_tensor* y,
+                                  ac_tensor* r_total, const ac_tensor* jacobian,
+                                  const ac_tensor* logits, const ac_tensor* labels,
+                                  ac_tensor* active, float overshoot);
+
+/* One JSMA iteration (Papernot et al. 2016: the pixel-pair saliency rule of cleverhans;
+ * features move by theta until they saturate, as in ART's implementation used by
+ * "Efficient Defenses"). grad_target = grad_y u_t, grad_other = grad_y sum_{j != t} u_j for the
+ * target class t of each sample (any common positive scale of either is harmless); domain
+ * (shape of y, f32) is 1 for a feature never changed, 2 for one changed that may move again, 0
+ * for one out of the search (initialise 1 where the feature can move in theta's direction, 0
+ * elsewhere); changed (i32 [N], in/out) counts distinct changed features; active (i32 [N])
+ * starts at 1. Per active sample i:
+ *   - y_i adversarial (argmax != label): active[i] = 0;
+ *   - else over pairs p < q with domain > 0: A = gt_p + gt_q, B = go_p + go_q; a pair
+ *     qualifies when theta > 0 ? (A > 0 and B < 0) : (A < 0 and B > 0); pick the largest
+ *     -A * B (the first pair in row-major (p, q) order on ties); none: active[i] = 0;
+ *   - for f in {p, q}: changed[i] += (domain_f == 1); y_f = clip01(y_f + theta);
+ *     domain_f = 0 if y_f reached 1 (theta > 0) or 0 (theta < 0), else 2;
+ *   - changed[i] > max_changed: active[i] = 0.
+ * theta in [-1, 1], non-zero; max_changed >= 0. */
+AC_API ac_status ac_jsma_step(ac_context* ctx, ac_tensor* y, const ac_tensor* grad_target,
+                              const ac_tensor* grad_other, const ac_tensor* logits,
+                              const ac_tensor* labels, ac_tensor* domain, ac_tensor* changed,
+                              ac_tensor* active, float theta, int64_t max_changed);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ADVCORE_H */

@@ -1,0 +1,197 @@
+// The interface every compute backend implements: plain pointers and shape structs, no
+// validation (the C ABI layer in src/core/api_*.cpp has checked every shape already).
+// Backends: CpuReference (plain loops, templated in src/cpu/reference.h), CpuFast
+// (OpenBLAS + threads) and Cuda (src/cuda). A backend may throw ac::Error.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace ac {
+
+struct ConvShape {
+  int64_t n, c, h, w;       // input
+  int64_t o, kh, kw;        // filters
+  int64_t oh, ow;           // output
+  int32_t sh, sw;           // strides
+  int32_t pt, pl;           // padding before (top, left); padding after is implied by oh/ow
+};
+
+struct PoolShape {
+  int64_t n, c, h, w, oh, ow;
+  int32_t kh, kw, sh, sw, ph, pw;
+};
+
+struct BatchNormShape {
+  int64_t n, c, hw;         // x viewed as [n, c, hw]
+};
+
+enum class Loss : int32_t { CrossEntropy = 0, LogProbMargin = 1, CwMargin = 2 };
+enum class Activation : int32_t { Relu = 0, LeakyRelu = 1, BoundedRelu = 2 };
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const char* name() const = 0;
+  // Bytes of scratch memory held between calls (im2col buffers, caches).
+  virtual int64_t workspace_bytes() const { return 0; }
+
+  // ---- memory (bytes); host pointers are plain host memory
+  virtual void* alloc(size_t bytes) = 0;
+  virtual void free(void* p) noexcept = 0;
+  virtual void copy_from_host(void* dst, const void* src, size_t bytes) = 0;
+  virtual void copy_to_host(void* dst, const void* src, size_t bytes) = 0;
+  virtual void copy(void* dst, const void* src, size_t bytes) = 0;  // device to device
+  virtual void fill(float* x, int64_t count, float value) = 0;
+  virtual void synchronize() = 0;
+  // 1 if all `count` floats are finite
+  virtual bool all_finite(const float* x, int64_t count) = 0;
+  // Philox-based fills: element i uses counter (offset + i / 4, lane i % 4) of `seed`.
+  virtual void fill_normal(float* x, int64_t count, float mean, float std, uint64_t seed,
+                           uint64_t offset) = 0;
+  virtual void fill_uniform(float* x, int64_t count, float lo, float hi, uint64_t seed,
+                            uint64_t offset) = 0;
+
+  // ---- layers
+  virtual void conv2d_forward(const ConvShape& s, const float* x, const float* w,
+                              const float* b, float* y) = 0;
+  // any of dx, dw, db may be null
+  virtual void conv2d_backward(const ConvShape& s, const float* x, const float* w,
+                               const float* dy, float* dx, float* dw, float* db) = 0;
+  virtual void linear_forward(int64_t n, int64_t in, int64_t out, const float* x,
+                              const float* w, const float* b, float* y) = 0;
+  virtual void linear_backward(int64_t n, int64_t in, int64_t out, const float* x,
+                               const float* w, const float* dy, float* dx, float* dw,
+                               float* db) = 0;
+  virtual void activation_forward(Activation kind, float param, int64_t count, const float* x,
+                                  float* y) = 0;
+  virtual void activation_backward(Activation kind, float param, int64_t count,
+                                   const float* x, const float* dy, float* dx) = 0;
+  virtual void maxpool_forward(const PoolShape& s, const float* x, float* y) = 0;
+  virtual void maxpool_backward(const PoolShape& s, const float* x, const float* dy,
+                                float* dx) = 0;
+  virtual void avgpool_forward(const PoolShape& s, const float* x, float* y) = 0;
+  virtual void avgpool_backward(const PoolShape& s, const float* dy, float* dx) = 0;
+  virtual void global_avgpool_forward(int64_t nc, int64_t hw, const float* x, float* y) = 0;
+  virtual void global_avgpool_backward(int64_t nc, int64_t hw, const float* dy, float* dx) = 0;
+  virtual void batchnorm_forward(const BatchNormShape& s, const float* x, const float* gamma,
+                                 const float* beta, float* running_mean, float* running_var,
+                                 float* save_mean, float* save_invstd, float* y, bool training,
+                                 float momentum, float eps) = 0;
+  virtual void batchnorm_backward(const BatchNormShape& s, const float* x, const float* gamma,
+                                  const float* save_mean, const float* save_invstd,
+                                  const float* dy, float* dx, float* dgamma, float* dbeta,
+                                  bool training) = 0;
+  virtual void dropout_forward(int64_t count, const float* x, float* mask, float* y, float p,
+                               uint64_t seed, uint64_t offset) = 0;
+  virtual void mul(int64_t count, const float* a, const float* b, float* y) = 0;  // y = a*b
+  virtual void add(int64_t count, const float* a, const float* b, float* y) = 0;  // y = a+b
+
+  // ---- losses: labels already range-checked; dlogits may be null
+  virtual void loss_forward_backward(Loss kind, float param, int64_t n, int64_t k,
+                                     const float* logits, const int32_t* labels, float* loss,
+                                     float* dlogits) = 0;
+  virtual void argmax(int64_t n, int64_t k, const float* logits, int32_t* pred) = 0;
+
+  // ---- optimisers
+  virtual void adam_update(int64_t count, float* param, const float* grad, float* m, float* v,
+                           float lr, float beta1, float beta2, float eps, float weight_decay,
+                           int64_t step) = 0;
+  virtual void sgd_update(int64_t count, float* param, const float* grad, float* vel, float lr,
+                          float momentum, float weight_decay, bool nesterov) = 0;
+
+  // ---- per-sample vector primitives over x viewed as [n, d]
+  virtual void batch_l2_norm(int64_t n, int64_t d, const float* x, float* out) = 0;
+  virtual void batch_linf_norm(int64_t n, int64_t d, const float* x, float* out) = 0;
+  virtual void batch_dot(int64_t n, int64_t d, const float* a, const float* b, float* out) = 0;
+  virtual void batch_axpy(int64_t n, int64_t d, const float* alpha, const float* x,
+                          float* y) = 0;
+  virtual void batch_scale(int64_t n, int64_t d, const float* alpha, float* x) = 0;
+  virtual void clip01(int64_t count, float* x) = 0;
+  virtual void project_l2(int64_t n, int64_t d, const float* center, const float* eps,
+                          float* y) = 0;
+  virtual void project_linf(int64_t n, int64_t d, const float* center, const float* eps,
+                            float* y) = 0;
+  virtual void quantize8(int64_t count, float* x) = 0;
+
+  // ---- fused attack steps (appended by the attacks engineer; semantics in advcore.h,
+  // section "fused attack steps"; reference kernels in src/cpu/attack_steps.h). Samples are
+  // rows of [n, d]; logits are [n, k]; labels are range-checked. best_y/best_norm are both
+  // null (no tracking) or both set. The defaults throw so a backend compiles before it ports
+  // them.
+  virtual void attack_keep_best(int64_t /*n*/, int64_t /*d*/, int64_t /*k*/, const float* /*x*/,
+                                const float* /*y*/, const float* /*logits*/,
+                                const int32_t* /*labels*/, float* /*best_y*/,
+                                float* /*best_norm*/, int32_t* /*adversarial*/) {
+    not_implemented("attack_keep_best");
+  }
+  // norm: 0 = L2, 1 = Linf. logits/labels null: no best tracking.
+  virtual void pgd_step(int64_t /*n*/, int64_t /*d*/, int64_t /*k*/, const float* /*x*/,
+                        float* /*y*/, const float* /*grad*/, const float* /*logits*/,
+                        const int32_t* /*labels*/, float* /*best_y*/, float* /*best_norm*/,
+                        const float* /*eps*/, const float* /*alpha*/, int32_t /*norm*/,
+                        float /*grad_sign*/, bool /*quantize*/) {
+    not_implemented("pgd_step");
+  }
+  virtual void ddn_step(int64_t /*n*/, int64_t /*d*/, int64_t /*k*/, const float* /*x*/,
+                        float* /*y*/, const float* /*grad*/, const float* /*logits*/,
+                        const int32_t* /*labels*/, float* /*best_y*/, float* /*best_norm*/,
+                        float* /*radius*/, float /*alpha*/, float /*gamma*/,
+                        float /*grad_sign*/, bool /*quantize*/) {
+    not_implemented("ddn_step");
+  }
+  // rounding: 0 = at the end (iterates only clipped), 1 = Q each iteration, 2 = Q_IN/Q_OUT.
+  virtual void bp_step(int64_t /*n*/, int64_t /*d*/, int64_t /*k*/, const float* /*x*/,
+                       float* /*y*/, const float* /*grad*/, const float* /*logits*/,
+                       const int32_t* /*labels*/, float* /*best_y*/, float* /*best_norm*/,
+                       int32_t* /*stage*/, float /*gamma*/, float /*alpha*/,
+                       float /*beta_min*/, float /*grad_sign*/, int32_t /*rounding*/) {
+    not_implemented("bp_step");
+  }
+  // beta may be null.
+  virtual void quantized_line_search(int64_t /*n*/, int64_t /*d*/, const float* /*x*/,
+                                     const float* /*y*/, const float* /*z*/, float* /*out*/,
+                                     float* /*beta*/) {
+    not_implemented("quantized_line_search");
+  }
+  virtual void cw_init(int64_t /*n*/, int64_t /*d*/, const float* /*x*/, float* /*w*/,
+                       float* /*y*/) {
+    not_implemented("cw_init");
+  }
+  virtual void cw_step(int64_t /*n*/, int64_t /*d*/, int64_t /*k*/, const float* /*x*/,
+                       float* /*w*/, float* /*y*/, const float* /*grad*/,
+                       const float* /*logits*/, const int32_t* /*labels*/,
+                       const float* /*lambda*/, float* /*m*/, float* /*v*/, int32_t* /*found*/,
+                       float* /*best_y*/, float* /*best_norm*/, float /*lr*/, float /*beta1*/,
+                       float /*beta2*/, float /*eps*/, int64_t /*step*/) {
+    not_implemented("cw_step");
+  }
+  // jacobian is class-major [k, n, d].
+  virtual void deepfool_step(int64_t /*n*/, int64_t /*d*/, int64_t /*k*/, const float* /*x*/,
+                             float* /*y*/, float* /*r_total*/, const float* /*jacobian*/,
+                             const float* /*logits*/, const int32_t* /*labels*/,
+                             int32_t* /*active*/, float /*overshoot*/) {
+    not_implemented("deepfool_step");
+  }
+  // domain: 1 = never changed, 2 = changed and may move again, 0 = out.
+  virtual void jsma_step(int64_t /*n*/, int64_t /*d*/, int64_t /*k*/, float* /*y*/,
+                         const float* /*grad_target*/, const float* /*grad_other*/,
+                         const float* /*logits*/, const int32_t* /*labels*/, float* /*domain*/,
+                         int32_t* /*changed*/, int32_t* /*active*/, float /*theta*/,
+                         int64_t /*max_changed*/) {
+    not_implemented("jsma_step");
+  }
+  // TEMPORARY: the first jsma_step signature (before changed/max_changed), kept only so that
+  // backends written against it still compile until they port the current rule. The ABI never
+  // calls it. Remove once no backend overrides it.
+  virtual void jsma_step(int64_t /*n*/, int64_t /*d*/, int64_t /*k*/, float* /*y*/,
+                         const float* /*grad_target*/, const float* /*grad_other*/,
+                         const float* /*logits*/, const int32_t* /*labels*/, float* /*domain*/,
+                         int32_t* /*active*/, float /*theta*/) {
+    not_implemented("jsma_step (superseded signature)");
+  }
+
+ protected:
+  [[noreturn]] void not_implemented(const char* op) const;
+};
+
+}  // namespace ac

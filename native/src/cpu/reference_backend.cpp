@@ -1,0 +1,168 @@
+// The CPU reference backend: every op is the plain reference<float> kernel, single-threaded.
+// Selected with AC_CONTEXT_REFERENCE_KERNELS; it is the yardstick, not the workhorse.
+#include <cmath>
+#include <cstring>
+
+#include "core/context.h"
+#include "host_memory.h"
+#include "reference.h"
+#include "attack_steps.h"  // fused attack steps
+
+namespace ac {
+namespace {
+
+class CpuReferenceBackend final : public Backend {
+ public:
+  const char* name() const override { return "cpu-reference"; }
+
+  void* alloc(size_t bytes) override { return host_alloc(bytes); }
+  void free(void* p) noexcept override { host_free(p); }
+  void copy_from_host(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
+  void copy_to_host(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
+  void copy(void* dst, const void* src, size_t bytes) override { std::memmove(dst, src, bytes); }
+  void fill(float* x, int64_t count, float value) override {
+    for (int64_t i = 0; i < count; ++i) x[i] = value;
+  }
+  void synchronize() override {}
+  bool all_finite(const float* x, int64_t count) override {
+    for (int64_t i = 0; i < count; ++i)
+      if (!std::isfinite(x[i])) return false;
+    return true;
+  }
+  void fill_normal(float* x, int64_t count, float mean, float std, uint64_t seed,
+                   uint64_t offset) override {
+    ref::fill_normal(x, count, mean, std, seed, offset);
+  }
+  void fill_uniform(float* x, int64_t count, float lo, float hi, uint64_t seed,
+                    uint64_t offset) override {
+    ref::fill_uniform(x, count, lo, hi, seed, offset);
+  }
+
+  void conv2d_forward(const ConvShape& s, const float* x, const float* w, const float* b,
+                      float* y) override {
+    ref::conv2d_forward(s, x, w, b, y);
+  }
+  void conv2d_backward(const ConvShape& s, const float* x, const float* w, const float* dy,
+                       float* dx, float* dw, float* db) override {
+    ref::conv2d_backward(s, x, w, dy, dx, dw, db);
+  }
+  void linear_forward(int64_t n, int64_t in, int64_t out, const float* x, const float* w,
+                      const float* b, float* y) override {
+    ref::linear_forward(n, in, out, x, w, b, y);
+  }
+  void linear_backward(int64_t n, int64_t in, int64_t out, const float* x, const float* w,
+                       const float* dy, float* dx, float* dw, float* db) override {
+    ref::linear_backward(n, in, out, x, w, dy, dx, dw, db);
+  }
+  void activation_forward(Activation kind, float param, int64_t count, const float* x,
+                          float* y) override {
+    ref::activation_forward(kind, param, count, x, y);
+  }
+  void activation_backward(Activation kind, float param, int64_t count, const float* x,
+                           const float* dy, float* dx) override {
+    ref::activation_backward(kind, param, count, x, dy, dx);
+  }
+  void maxpool_forward(const PoolShape& s, const float* x, float* y) override {
+    ref::maxpool_forward(s, x, y);
+  }
+  void maxpool_backward(const PoolShape& s, const float* x, const float* dy, float* dx) override {
+    ref::maxpool_backward(s, x, dy, dx);
+  }
+  void avgpool_forward(const PoolShape& s, const float* x, float* y) override {
+    ref::avgpool_forward(s, x, y);
+  }
+  void avgpool_backward(const PoolShape& s, const float* dy, float* dx) override {
+    ref::avgpool_backward(s, dy, dx);
+  }
+  void global_avgpool_forward(int64_t nc, int64_t hw, const float* x, float* y) override {
+    ref::global_avgpool_forward(nc, hw, x, y);
+  }
+  void global_avgpool_backward(int64_t nc, int64_t hw, const float* dy, float* dx) override {
+    ref::global_avgpool_backward(nc, hw, dy, dx);
+  }
+  void batchnorm_forward(const BatchNormShape& s, const float* x, const float* gamma,
+                         const float* beta, float* running_mean, float* running_var,
+                         float* save_mean, float* save_invstd, float* y, bool training,
+                         float momentum, float eps) override {
+    ref::batchnorm_forward(s, x, gamma, beta, running_mean, running_var, save_mean, save_invstd,
+                           y, training, momentum, eps);
+  }
+  void batchnorm_backward(const BatchNormShape& s, const float* x, const float* gamma,
+                          const float* save_mean, const float* save_invstd, const float* dy,
+                          float* dx, float* dgamma, float* dbeta, bool training) override {
+    ref::batchnorm_backward(s, x, gamma, save_mean, save_invstd, dy, dx, dgamma, dbeta, training);
+  }
+  void dropout_forward(int64_t count, const float* x, float* mask, float* y, float p,
+                       uint64_t seed, uint64_t offset) override {
+    ref::dropout_forward(count, x, mask, y, p, seed, offset);
+  }
+  void mul(int64_t count, const float* a, const float* b, float* y) override {
+    ref::mul(count, a, b, y);
+  }
+  void add(int64_t count, const float* a, const float* b, float* y) override {
+    ref::add(count, a, b, y);
+  }
+
+  void loss_forward_backward(Loss kind, float param, int64_t n, int64_t k, const float* logits,
+                             const int32_t* labels, float* loss, float* dlogits) override {
+    ref::loss_forward_backward(kind, param, n, k, logits, labels, loss, dlogits);
+  }
+  void argmax(int64_t n, int64_t k, const float* logits, int32_t* pred) override {
+    ref::argmax(n, k, logits, pred);
+  }
+
+  void adam_update(int64_t count, float* param, const float* grad, float* m, float* v, float lr,
+                   float beta1, float beta2, float eps, float weight_decay,
+                   int64_t step) override {
+    ref::adam_update(count, param, grad, m, v, lr, beta1, beta2, eps, weight_decay, step);
+  }
+  void sgd_update(int64_t count, float* param, const float* grad, float* vel, float lr,
+                  float momentum, float weight_decay, bool nesterov) override {
+    ref::sgd_update(count, param, grad, vel, lr, momentum, weight_decay, nesterov);
+  }
+
+  void batch_l2_norm(int64_t n, int64_t d, const float* x, float* out) override {
+    ref::batch_l2_norm(n, d, x, out);
+  }
+  void batch_linf_norm(int64_t n, int64_t d, const float* x, float* out) override {
+    ref::batch_linf_norm(n, d, x, out);
+  }
+  void batch_dot(int64_t n, int64_t d, const float* a, const float* b, float* out) override {
+    ref::batch_dot(n, d, a, b, out);
+  }
+  void batch_axpy(int64_t n, int64_t d, const float* alpha, const float* x, float* y) override {
+    ref::batch_axpy(n, d, alpha, x, y);
+  }
+  void batch_scale(int64_t n, int64_t d, const float* alpha, float* x) override {
+    ref::batch_scale(n, d, alpha, x);
+  }
+  void clip01(int64_t count, float* x) override { ref::clip01(count, x); }
+  void project_l2(int64_t n, int64_t d, const float* center, const float* eps,
+                  float* y) override {
+    ref::project_l2(n, d, center, eps, y);
+  }
+  void project_linf(int64_t n, int64_t d, const float* center, const float* eps,
+                    float* y) override {
+    ref::project_linf(n, d, center, eps, y);
+  }
+  void quantize8(int64_t count, float* x) override { ref::quantize8(count, x); }
+
+  // fused attack steps (attack_steps.h)
+  void attack_keep_best(int64_t n, int64_t d, int64_t k, const float* x, const float* y, const float* logits, const int32_t* labels, float* best_y, float* best_norm, int32_t* adversarial) override { ref::attack_keep_best(n, d, k, x, y, logits, labels, best_y, best_norm, adversarial); }
+  void pgd_step(int64_t n, int64_t d, int64_t k, const float* x, float* y, const float* grad, const float* logits, const int32_t* labels, float* best_y, float* best_norm, const float* eps, const float* alpha, int32_t norm, float grad_sign, bool quantize) override { ref::pgd_step(n, d, k, x, y, grad, logits, labels, best_y, best_norm, eps, alpha, norm, grad_sign, quantize); }
+  void ddn_step(int64_t n, int64_t d, int64_t k, const float* x, float* y, const float* grad, const float* logits, const int32_t* labels, float* best_y, float* best_norm, float* radius, float alpha, float gamma, float grad_sign, bool quantize) override { ref::ddn_step(n, d, k, x, y, grad, logits, labels, best_y, best_norm, radius, alpha, gamma, grad_sign, quantize); }
+  void bp_step(int64_t n, int64_t d, int64_t k, const float* x, float* y, const float* grad, const float* logits, const int32_t* labels, float* best_y, float* best_norm, int32_t* stage, float gamma, float alpha, float beta_min, float grad_sign, int32_t rounding) override { ref::bp_step(n, d, k, x, y, grad, logits, labels, best_y, best_norm, stage, gamma, alpha, beta_min, grad_sign, rounding); }
+  void quantized_line_search(int64_t n, int64_t d, const float* x, const float* y, const float* z, float* out, float* beta) override { ref::quantized_line_search(n, d, x, y, z, out, beta); }
+  void cw_init(int64_t n, int64_t d, const float* x, float* w, float* y) override { ref::cw_init(n, d, x, w, y); }
+  void cw_step(int64_t n, int64_t d, int64_t k, const float* x, float* w, float* y, const float* grad, const float* logits, const int32_t* labels, const float* lambda, float* m, float* v, int32_t* found, float* best_y, float* best_norm, float lr, float beta1, float beta2, float eps, int64_t step) override { ref::cw_step(n, d, k, x, w, y, grad, logits, labels, lambda, m, v, found, best_y, best_norm, lr, beta1, beta2, eps, step); }
+  void deepfool_step(int64_t n, int64_t d, int64_t k, const float* x, float* y, float* r_total, const float* jacobian, const float* logits, const int32_t* labels, int32_t* active, float overshoot) override { ref::deepfool_step(n, d, k, x, y, r_total, jacobian, n * d, logits, labels, active, overshoot); }
+  void jsma_step(int64_t n, int64_t d, int64_t k, float* y, const float* grad_target, const float* grad_other, const float* logits, const int32_t* labels, float* domain, int32_t* changed, int32_t* active, float theta, int64_t max_changed) override { ref::jsma_step(n, d, k, y, grad_target, grad_other, logits, labels, domain, changed, active, theta, max_changed); }
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_reference_backend() {
+  return std::make_unique<CpuReferenceBackend>();
+}
+
+}  // namespace ac

@@ -1,0 +1,35 @@
+// Argument blocks passed by value to the CUDA kernels. This header is shared by the host
+// glue (g++) and the .cu sources (clang or nvcc): plain structs of fixed-width integers,
+// whose layout is the same on x86-64 and NVPTX64 (8-byte fields first, no padding games).
+// cuLaunchKernel copies sizeof(struct) bytes, so both sides must see the same definition.
+#pragma once
+#include <stdint.h>
+
+struct AcConvArgs {
+  int64_t n, c, h, w;  // input
+  int64_t o, kh, kw;   // filters
+  int64_t oh, ow;      // output
+  int32_t sh, sw;      // strides
+  int32_t pt, pl;      // padding before (top, left)
+};
+
+struct AcPoolArgs {
+  int64_t n, c, h, w, oh, ow;
+  int32_t kh, kw, sh, sw, ph, pw;
+};
+
+// x viewed as [n, c, hw].
+struct AcBnArgs {
+  int64_t n, c, hw;
+};
+
+#if defined(__cplusplus) && __cplusplus >= 201103L
+static_assert(sizeof(AcConvArgs) == 9 * 8 + 4 * 4, "AcConvArgs layout");
+static_assert(sizeof(AcPoolArgs) == 6 * 8 + 6 * 4, "AcPoolArgs layout");
+static_assert(sizeof(AcBnArgs) == 3 * 8, "AcBnArgs layout");
+#endif
+
+// Kind codes shared by host and device (they mirror ac::Activation and ac::Loss).
+enum { AC_K_RELU = 0, AC_K_LEAKY_RELU = 1, AC_K_BOUNDED_RELU = 2 };
+enum { AC_K_CROSS_ENTROPY = 0, AC_K_LOGPROB_MARGIN = 1, AC_K_CW_MARGIN = 2 };
+enum { AC_K_L2 = 0, AC_K_LINF = 1, AC_K_DOT = 2 };

@@ -1,0 +1,77 @@
+namespace AdvCore.Attacks;
+
+/// <summary>
+/// C&amp;W L2 (eqs. 2.18-2.19): for each of <see cref="CarliniWagnerOptions.BinarySteps"/> values of
+/// λ per image, Adam on w with y = (tanh(w) + 1)/2 restarted from x; one fused
+/// <see cref="AttackSteps.CwStep"/> per iteration besides the gradient of J_μ. λ moves by Carlini
+/// and Wagner's binary search: halfway to the bounds once bracketed, ×10 while no success.
+/// </summary>
+public sealed class CarliniWagner : Attack<CarliniWagnerOptions>
+{
+    // Upper bound meaning "no successful λ yet" (as in Carlini & Wagner's code).
+    private const float Unbounded = 1e10f;
+
+    /// <summary>Creates C&amp;W (the thesis MNIST 5×20 setting when <paramref name="options"/> is null).</summary>
+    public CarliniWagner(CarliniWagnerOptions? options = null) : base(options ?? new CarliniWagnerOptions()) { }
+
+    /// <inheritdoc />
+    public override string Name => "cw";
+
+    /// <inheritdoc />
+    public override int Iterations => Options.BinarySteps * Options.Iterations;
+
+    /// <inheritdoc />
+    protected override void Execute(AttackSession s)
+    {
+        var o = Options;
+        var w = s.NewLike();
+        var y = s.NewLike();
+        var m = s.NewLike();
+        var v = s.NewLike();
+        var runBest = s.CopyOf(s.X);
+        var runBestNorm = s.NewScalars(float.PositiveInfinity);
+        var lambdaT = s.NewScalars(o.InitialConstant);
+        var found = s.NewFlags(0);
+        var last = s.NewFlags(0);
+        var lambda = new float[s.N];
+        var lower = new float[s.N];
+        var upper = new float[s.N];
+        Array.Fill(lambda, o.InitialConstant);
+        Array.Fill(upper, Unbounded);
+        var zeros = new int[s.N];
+
+        for (int b = 0; b < o.BinarySteps; b++)
+        {
+            AttackSteps.CwInit(s.X, w, y);
+            m.Fill(0f);
+            v.Fill(0f);
+            found.CopyFrom(zeros);
+            for (int t = 1; t <= o.Iterations; t++)
+            {
+                var g = s.Gradient(y, LossKind.CwMargin, o.Margin);
+                AttackSteps.CwStep(s.X, w, y, g.Gradient, g.Logits, s.Labels, lambdaT, m, v, found, runBest, runBestNorm,
+                                   o.LearningRate, o.Beta1, o.Beta2, o.AdamEpsilon, t);
+            }
+            // The last Adam update has not been judged yet: one forward pass (not a gradient).
+            AttackSteps.KeepBest(s.X, y, s.Model.Logits(y), s.Labels, runBest, runBestNorm, last);
+            if (b + 1 == o.BinarySteps) break;
+            int[] f = found.ToInt32Array(), l = last.ToInt32Array();
+            for (int i = 0; i < s.N; i++)
+            {
+                if (f[i] != 0 || l[i] != 0)
+                {
+                    upper[i] = Math.Min(upper[i], lambda[i]);
+                    if (upper[i] < 1e9f) lambda[i] = (lower[i] + upper[i]) / 2;
+                }
+                else
+                {
+                    lower[i] = Math.Max(lower[i], lambda[i]);
+                    lambda[i] = upper[i] < 1e9f ? (lower[i] + upper[i]) / 2 : lambda[i] * 10;
+                }
+            }
+            lambdaT.CopyFrom(lambda);
+        }
+        s.Offer(runBest);
+        s.Offer(y);
+    }
+}

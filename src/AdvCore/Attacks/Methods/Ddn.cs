@@ -1,0 +1,38 @@
+namespace AdvCore.Attacks;
+
+/// <summary>
+/// DDN (eq. 2.20; Rony et al. 2019): a normalised gradient step of cosine-annealed size, then a
+/// projection on the sphere whose radius shrinks by (1 − γ) while adversarial and grows by
+/// (1 + γ) otherwise; rounded to the grid each iteration; one fused
+/// <see cref="AttackSteps.DdnStep"/> per iteration besides the gradient.
+/// </summary>
+public sealed class Ddn : Attack<DdnOptions>
+{
+    /// <summary>Creates DDN (defaults when <paramref name="options"/> is null).</summary>
+    public Ddn(DdnOptions? options = null) : base(options ?? new DdnOptions()) { }
+
+    /// <inheritdoc />
+    public override string Name => "ddn";
+
+    /// <inheritdoc />
+    public override int Iterations => Options.Iterations;
+
+    /// <inheritdoc />
+    protected override void Execute(AttackSession s)
+    {
+        var o = Options;
+        var y = s.CopyOf(s.X);
+        var runBest = s.CopyOf(s.X);
+        var runBestNorm = s.NewScalars(float.PositiveInfinity);
+        var radius = s.NewScalars(o.InitialNorm);
+        float sign = AttackSteps.GradSign(o.Loss);
+        bool quantizeEach = o.QuantizeEachIteration && s.Quantize;
+        for (int i = 0; i < o.Iterations; i++)
+        {
+            var g = s.Gradient(y, o.Loss);
+            AttackSteps.DdnStep(s.X, y, g.Gradient, g.Logits, s.Labels, runBest, runBestNorm, radius, o.StepAt(i), o.Gamma, sign, quantizeEach);
+        }
+        s.Offer(runBest);
+        s.Offer(y);
+    }
+}

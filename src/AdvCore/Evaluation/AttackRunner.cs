@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using AdvCore.Attacks;
+
+namespace AdvCore.Evaluation;
+
+/// <summary>
+/// Runs an attack over a slice of a dataset the way the thesis evaluates (§3.3): in batches,
+/// predicting each image first and attacking only those classified correctly (the set X), then
+/// producing the <see cref="AttackRunRecord"/>. It reports progress after every batch, stops
+/// between batches when cancelled, and resumes from a partial record by skipping the images it
+/// already holds.
+/// </summary>
+public sealed class AttackRunner
+{
+    private readonly IClassifier _model;
+    private readonly IAttack _attack;
+    private readonly AttackRunnerOptions _options;
+
+    /// <summary>A runner of <paramref name="attack"/> against <paramref name="model"/>.</summary>
+    public AttackRunner(IClassifier model, IAttack attack, AttackRunnerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(attack);
+        _options = options ?? new AttackRunnerOptions();
+        _options.Validate();
+        _model = model;
+        _attack = attack;
+    }
+
+    /// <summary>
+    /// Attacks the images of <paramref name="images"/> (N′ images of the model's input shape,
+    /// flattened, pixels in [0,1]) with labels <paramref name="labels"/>; <paramref name="indices"/>
+    /// gives their dataset indices (default 0…N′−1). With <paramref name="resume"/>, images already
+    /// in that record are skipped and its results carried over.
+    /// </summary>
+    /// <exception cref="ArgumentException">Sizes that do not fit, or a resume record of another attack.</exception>
+    public AttackRun Run(float[] images, int[] labels, int[]? indices = null, AttackRunRecord? resume = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(labels);
+        int d = _model.InputShape.Aggregate(1, (a, b) => a * b);
+        if (images.Length != labels.Length * d)
+            throw new ArgumentException($"{images.Length} pixels do not hold {labels.Length} images of {d} values", nameof(images));
+        indices ??= Enumerable.Range(0, labels.Length).ToArray();
+        if (indices.Length != labels.Length)
+            throw new ArgumentException($"{indices.Length} indices for {labels.Length} images", nameof(indices));
+        if (indices.Distinct().Count() != indices.Length)
+            throw new ArgumentException("indices repeat an image", nameof(indices));
+        var options = OptionsText.Describe(_attack.Options);
+        if (resume is not null && (resume.Attack != _attack.Name || resume.Quantized != _attack.Options.Quantize || resume.Iterations != _attack.Iterations))
+            throw new ArgumentException($"cannot resume a {resume.Label} run with {_attack.Name} {_attack.Iterations}", nameof(resume));
+
+        var done = new HashSet<int>();
+        var records = new List<ImageRecord>();
+        var skipped = new List<int>();
+        double seconds = 0;
+        if (resume is not null)
+        {
+            records.AddRange(resume.Images);
+            skipped.AddRange(resume.Misclassified);
+            done.UnionWith(resume.Images.Select(i => i.Index));
+            done.UnionWith(resume.Misclassified);
+            seconds = resume.Seconds;
+        }
+        var todo = Enumerable.Range(0, labels.Length).Where(i => !done.Contains(indices[i])).ToArray();
+        var examples = new List<AdversarialExample>();
+        var clock = Stopwatch.StartNew();
+        bool completed = true;
+
+        for (int start = 0; start < todo.Length; start += _options.BatchSize)
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                completed = false;
+                break;
+            }
+            var batch = todo.AsSpan(start, Math.Min(_options.BatchSize, todo.Length - start)).ToArray();
+            seconds += RunBatch(images, labels, indices, batch, d, records, skipped, examples);
+            int processed = labels.Length - todo.Length + start + batch.Length;
+            _options.Progress?.Invoke(new AttackProgress(processed, labels.Length, records.Count, records.Count(r => r.Success), clock.Elapsed));
+        }
+        var record = AttackRunRecord.Create(_attack.Name, options, _options.Dataset ?? resume?.Dataset, _options.Model ?? resume?.Model,
+                                            _attack.Iterations, _attack.Options.Quantize, _options.UpperDistortion, seconds, records, skipped);
+        return new AttackRun(record, examples, completed);
+    }
+
+    // Predicts a batch, attacks its correctly classified images; returns the attack's seconds.
+    private double RunBatch(float[] images, int[] labels, int[] indices, int[] batch, int d,
+                            List<ImageRecord> records, List<int> skipped, List<AdversarialExample> examples)
+    {
+        long[] shape = [batch.Length, .. _model.InputShape.Select(v => (long)v)];
+        var pixels = new float[batch.Length * d];
+        for (int i = 0; i < batch.Length; i++) Array.Copy(images, (long)batch[i] * d, pixels, (long)i * d, d);
+        int[] predicted;
+        using (var x = Tensor.FromArray(_model.Context, pixels, shape))
+        using (var p = Tensor.Zeros(_model.Context, [batch.Length], DType.I32))
+        {
+            Ops.ArgMax(_model.Logits(x), p);
+            predicted = p.ToInt32Array();
+        }
+
+        var attacked = new List<int>();
+        for (int i = 0; i < batch.Length; i++)
+            if (predicted[i] == labels[batch[i]]) attacked.Add(i);
+            else skipped.Add(indices[batch[i]]);
+        if (attacked.Count == 0) return 0;
+
+        var xs = new float[attacked.Count * d];
+        var ys = new int[attacked.Count];
+        for (int j = 0; j < attacked.Count; j++)
+        {
+            Array.Copy(pixels, (long)attacked[j] * d, xs, (long)j * d, d);
+            ys[j] = labels[batch[attacked[j]]];
+        }
+        shape[0] = attacked.Count;
+        using var xa = Tensor.FromArray(_model.Context, xs, shape);
+        using var ya = Tensor.FromArray(_model.Context, ys);
+        using var result = _attack.Run(_model, xa, ya);
+        float[]? adversarial = examples.Count < _options.KeepExamples ? result.CopyAdversarials() : null;
+        for (int j = 0; j < attacked.Count; j++)
+        {
+            int index = indices[batch[attacked[j]]];
+            records.Add(new ImageRecord(index, ys[j], result.Success[j], result.L2[j], result.AdversarialLabels[j],
+                                        result.Linf[j], result.L0[j], result.Gradients[j]));
+            if (adversarial is not null && examples.Count < _options.KeepExamples)
+                examples.Add(new AdversarialExample(index, ys[j], result.AdversarialLabels[j], result.Success[j], result.L2[j],
+                                                    xs.AsSpan(j * d, d).ToArray(), adversarial.AsSpan(j * d, d).ToArray()));
+        }
+        return result.Elapsed.TotalSeconds;
+    }
+}

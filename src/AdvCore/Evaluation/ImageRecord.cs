@@ -1,0 +1,16 @@
+namespace AdvCore.Evaluation;
+
+/// <summary>
+/// One attacked image of a run (an image of X: correctly classified without attack).
+/// <see cref="L2"/>, <see cref="Linf"/>, <see cref="L0"/> are the distortions of the returned image
+/// (the best success, or the last attempt of a failure).
+/// </summary>
+/// <param name="Index">Index of the image in its dataset split.</param>
+/// <param name="Label">True label.</param>
+/// <param name="Success">Whether the returned image is misclassified.</param>
+/// <param name="L2">‖y − x‖₂.</param>
+/// <param name="AdvLabel">Predicted class of the returned image.</param>
+/// <param name="Linf">‖y − x‖∞.</param>
+/// <param name="L0">Number of changed elements.</param>
+/// <param name="Gradients">Gradient evaluations spent on the image.</param>
+public sealed record ImageRecord(int Index, int Label, bool Success, double L2, int AdvLabel, double Linf = 0, int L0 = 0, long Gradients = 0);

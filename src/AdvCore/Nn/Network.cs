@@ -1,0 +1,402 @@
+using System.Globalization;
+using System.Text;
+using AdvCore.Nn.Nodes;
+using AdvCore.Training;
+
+namespace AdvCore.Nn;
+
+/// <summary>
+/// A feed-forward classifier built from <see cref="LayerSpec"/>s on one <see cref="Context"/>.
+/// Parameters are named like PyTorch's nn.Sequential state_dict. Activation buffers are cached
+/// per batch size (the few most recent), so steady-state <see cref="Forward"/>,
+/// <see cref="InputGradient"/> and <see cref="TrainStep"/> allocate nothing, native or managed.
+/// Tensors these methods return belong to the network and are overwritten by its next call:
+/// copy what must be kept and never dispose them. Not thread-safe.
+/// </summary>
+public sealed class Network : IDisposable
+{
+    /// <summary>How many batch sizes keep their buffers; the least recently used is released beyond that.</summary>
+    public const int CachedBatchSizes = 4;
+
+    private readonly Node[] _nodes;
+    private readonly long[] _inputShape;
+    private readonly NamedParameter[] _parameters;
+    private readonly NamedParameter[] _buffers;
+    private readonly NamedParameter[] _stateOrder;
+    private readonly Dictionary<string, NamedParameter> _byName;
+    private readonly List<BatchWorkspace> _workspaces = new(CachedBatchSizes);
+    private readonly PassContext _pass = new();
+    private long _clock;
+    private bool _disposed;
+
+    private Network(Context context, int[] inputShape, LayerSpec[] layers, Node[] nodes, int classes, ulong seed)
+    {
+        // Dropout draws from the context's Philox key; starting each network's counters at a
+        // seed-dependent point (an odd multiplier is a bijection) keeps networks built with
+        // different seeds on one context from sharing masks, while equal seeds stay identical.
+        _pass.RandomOffset = unchecked(seed * 0x9E3779B97F4A7C15UL);
+        Context = context;
+        InputShape = Array.AsReadOnly((int[])inputShape.Clone());
+        _inputShape = Array.ConvertAll(inputShape, d => (long)d);
+        Layers = Array.AsReadOnly(layers);
+        _nodes = nodes;
+        OutputClasses = classes;
+
+        var parameters = new List<NamedParameter>();
+        var buffers = new List<NamedParameter>();
+        var order = new List<NamedParameter>();
+        foreach (var node in nodes)
+        {
+            var p = new List<NamedParameter>();
+            var b = new List<NamedParameter>();
+            node.Collect(p, b);
+            parameters.AddRange(p);
+            buffers.AddRange(b);
+            order.AddRange(p); // state_dict order: a module's parameters, then its buffers
+            order.AddRange(b);
+        }
+        _parameters = [.. parameters];
+        _buffers = [.. buffers];
+        _stateOrder = [.. order];
+        _byName = order.ToDictionary(p => p.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Builds a network for per-sample inputs of <paramref name="inputShape"/> (C,H,W for images),
+    /// checking every layer's shapes and failing with an error that names the layer. Weights are
+    /// He-normal (std = sqrt(2/fan_in)) drawn from Philox keyed by <paramref name="seed"/>, each
+    /// parameter at its own offset, so the same seed gives bit-identical weights on every device;
+    /// biases are zero, batch norm γ = 1. Dropout masks in <see cref="TrainStep"/> come from the
+    /// context's Philox stream, starting at a counter derived from <paramref name="seed"/>.
+    /// </summary>
+    /// <exception cref="ShapeMismatchException">A layer does not fit its input, or the network does not end in [K] logits.</exception>
+    /// <exception cref="InvalidArgumentException">A layer's hyper-parameters are invalid.</exception>
+    public static Network Build(Context context, int[] inputShape, IReadOnlyList<LayerSpec> layers, ulong seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(inputShape);
+        ArgumentNullException.ThrowIfNull(layers);
+        if (inputShape.Length is < 1 or > Tensor.MaxRank - 1 || Array.Exists(inputShape, d => d < 1))
+            throw new InvalidArgumentException($"input shape [{string.Join(',', inputShape)}] must have 1 to {Tensor.MaxRank - 1} dimensions, each >= 1");
+        if (layers.Count == 0) throw new InvalidArgumentException("a network needs at least one layer");
+
+        LayerSpec[] specs = [.. layers];
+        long[] inShape = Array.ConvertAll(inputShape, d => (long)d);
+        Node[] nodes;
+        using (var init = new ParameterInitializer(seed))
+            nodes = NodeFactory.CreateChain(specs, "", inShape, context, init, "");
+        try
+        {
+            long[] outShape = nodes[^1].OutShape;
+            if (outShape.Length != 1 || outShape[0] < 2)
+                throw new ShapeMismatchException(
+                    $"a classifier must end in [K] logits with K >= 2; the last layer ({specs[^1]}) outputs [{Tensor.ShapeString(outShape)}] per sample");
+            return new Network(context, inputShape, specs, nodes, checked((int)outShape[0]), seed);
+        }
+        catch
+        {
+            foreach (var node in nodes) node.Dispose();
+            throw;
+        }
+    }
+
+    // ------------------------------------------------------------------ description
+
+    /// <summary>The context holding the parameters and buffers.</summary>
+    public Context Context { get; }
+
+    /// <summary>The layer descriptions the network was built from.</summary>
+    public IReadOnlyList<LayerSpec> Layers { get; }
+
+    /// <summary>Per-sample input shape (C,H,W for images).</summary>
+    public IReadOnlyList<int> InputShape { get; }
+
+    /// <summary>Number of classes K (logits per sample).</summary>
+    public int OutputClasses { get; }
+
+    /// <summary>Trainable parameters in state_dict order, each with its gradient tensor.</summary>
+    public IReadOnlyList<NamedParameter> Parameters => _parameters;
+
+    /// <summary>Non-trainable buffers (batch norm running statistics).</summary>
+    public IReadOnlyList<NamedParameter> Buffers => _buffers;
+
+    /// <summary>Number of trainable scalars.</summary>
+    public long ParameterCount
+    {
+        get
+        {
+            long count = 0;
+            foreach (var p in _parameters) count += p.Value.Count;
+            return count;
+        }
+    }
+
+    /// <summary>The parameter or buffer called <paramref name="name"/> (e.g. "0.weight").</summary>
+    /// <exception cref="KeyNotFoundException">No such name.</exception>
+    public NamedParameter this[string name] =>
+        _byName.TryGetValue(name, out var p) ? p : throw new KeyNotFoundException($"the network has no parameter or buffer '{name}'");
+
+    /// <summary>Multiply-accumulates of one image's forward pass (convolutions and linear layers).</summary>
+    public long MacsPerImage()
+    {
+        long macs = 0;
+        foreach (var node in _nodes) macs += node.Macs;
+        return macs;
+    }
+
+    /// <summary>A table of layers, output shapes and parameter counts.</summary>
+    public string Summary()
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"input [{string.Join('x', InputShape)}]");
+        for (int i = 0; i < _nodes.Length; i++)
+        {
+            var parameters = new List<NamedParameter>();
+            _nodes[i].Collect(parameters, []);
+            long count = parameters.Sum(p => p.Value.Count);
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"{i,3}  {Layers[i],-48} -> [{Tensor.ShapeString(_nodes[i].OutShape)}]{(count > 0 ? $"  {count} params" : "")}");
+        }
+        text.Append(CultureInfo.InvariantCulture, $"{ParameterCount} parameters, {MacsPerImage()} MACs per image");
+        return text.ToString();
+    }
+
+    // ------------------------------------------------------------------ passes
+
+    /// <summary>
+    /// Eval-mode logits [N, K] for x [N, ...InputShape]. The result belongs to the network and is
+    /// overwritten by its next call.
+    /// </summary>
+    /// <exception cref="ShapeMismatchException">x is not [N, ...InputShape] f32.</exception>
+    /// <exception cref="NonFiniteException">x holds NaN or infinity.</exception>
+    public Tensor Forward(Tensor x)
+    {
+        var workspace = Prepare(x);
+        SetMode(training: false, weightGrads: false);
+        return NodeChain.Forward(_nodes, workspace.States, x, _pass);
+    }
+
+    /// <summary>
+    /// One gradient evaluation in eval mode: per-sample loss [N], logits [N, K] and ∂loss_i/∂x_i
+    /// (the shape of x). Weight gradients are not computed. The returned tensors belong to the
+    /// network and are valid until its next call (which overwrites or releases them).
+    /// </summary>
+    /// <param name="x">Inputs [N, ...InputShape].</param>
+    /// <param name="labels">i32 labels [N].</param>
+    /// <param name="loss">The loss to differentiate.</param>
+    /// <param name="lossParam">Label smoothing for cross-entropy, μ for the C&amp;W margin.</param>
+    /// <exception cref="LabelOutOfRangeException">A label outside [0, K).</exception>
+    public GradientResult InputGradient(Tensor x, Tensor labels, LossKind loss, float lossParam = 0)
+    {
+        var workspace = Prepare(x);
+        CheckLabels(labels, x.BatchSize);
+        SetMode(training: false, weightGrads: false);
+        Tensor logits = NodeChain.Forward(_nodes, workspace.States, x, _pass);
+        Ops.Loss(loss, lossParam, logits, labels, workspace.Loss, workspace.LogitGrad);
+        Tensor gradient = NodeChain.Backward(_nodes, workspace.States, x, workspace.LogitGrad, needInputGrad: true, _pass)!;
+        return new GradientResult(workspace.Loss, logits, gradient);
+    }
+
+    /// <summary>
+    /// One training step: train-mode forward (batch statistics, dropout with fresh Philox
+    /// counters), mean cross-entropy (with optional label smoothing), gradients of every trainable
+    /// parameter, then <paramref name="optimizer"/>'s update. Labels are checked before anything
+    /// changes.
+    /// </summary>
+    /// <returns>The batch's mean loss and how many train-mode predictions were right.</returns>
+    public TrainStepResult TrainStep(Tensor x, Tensor labels, Optimizer optimizer, float labelSmoothing = 0)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        var workspace = Prepare(x);
+        CheckLabels(labels, x.BatchSize);
+        labels.CopyTo(workspace.LabelsHost);
+        CheckLabelRange(workspace.LabelsHost);
+
+        Tensor logits;
+        SetMode(training: true, weightGrads: true);
+        try
+        {
+            logits = NodeChain.Forward(_nodes, workspace.States, x, _pass);
+            Ops.Loss(LossKind.CrossEntropy, labelSmoothing, logits, labels, workspace.Loss, workspace.LogitGrad);
+            Ops.BatchScale(workspace.MeanScale, workspace.LogitGrad);
+            NodeChain.Backward(_nodes, workspace.States, x, workspace.LogitGrad, needInputGrad: false, _pass);
+        }
+        finally
+        {
+            SetMode(training: false, weightGrads: false);
+        }
+
+        Ops.ArgMax(logits, workspace.Predictions);
+        workspace.Predictions.CopyTo(workspace.PredictionsHost);
+        workspace.Loss.CopyTo(workspace.LossHost);
+        optimizer.Step(_parameters);
+
+        double sum = 0;
+        int correct = 0;
+        for (int i = 0; i < workspace.LossHost.Length; i++)
+        {
+            sum += workspace.LossHost[i];
+            if (workspace.PredictionsHost[i] == workspace.LabelsHost[i]) correct++;
+        }
+        return new TrainStepResult(sum / workspace.N, correct, (int)workspace.N);
+    }
+
+    /// <summary>Eval-mode predicted classes (argmax of the logits, first maximiser).</summary>
+    public int[] Predict(Tensor x)
+    {
+        var predictions = new int[x?.BatchSize ?? 0];
+        Predict(x!, predictions);
+        return predictions;
+    }
+
+    /// <summary>Eval-mode predicted classes into <paramref name="predictions"/> (length N); allocation-free.</summary>
+    public void Predict(Tensor x, Span<int> predictions)
+    {
+        Tensor logits = Forward(x);
+        var workspace = Workspace(x.BatchSize);
+        Ops.ArgMax(logits, workspace.Predictions);
+        workspace.Predictions.CopyTo(predictions);
+    }
+
+    private void SetMode(bool training, bool weightGrads)
+    {
+        _pass.Training = training;
+        _pass.WeightGrads = weightGrads;
+    }
+
+    private BatchWorkspace Prepare(Tensor x)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(x);
+        if (!ReferenceEquals(x.Context, Context))
+            throw new InvalidArgumentException("the input tensor belongs to another context than the network");
+        ReadOnlySpan<long> shape = x.Shape; // also throws ObjectDisposedException for a disposed tensor
+        ObjectDisposedException.ThrowIf(x.IsDisposed, x);
+        if (x.DType != DType.F32 || shape.Length != _inputShape.Length + 1 || !shape[1..].SequenceEqual(_inputShape))
+            throw new ShapeMismatchException(
+                $"network input must be f32 [N,{string.Join(',', _inputShape)}], got {x.DType} [{Tensor.ShapeString(shape)}]");
+        try
+        {
+            x.CheckFinite();
+        }
+        catch (NonFiniteException e)
+        {
+            throw new NonFiniteException($"network input x [{Tensor.ShapeString(shape)}] holds NaN or infinite values", e.NativeMessage, e);
+        }
+        return Workspace(shape[0]);
+    }
+
+    private static void CheckLabels(Tensor labels, long n)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ObjectDisposedException.ThrowIf(labels.IsDisposed, labels);
+        if (labels.DType != DType.I32 || labels.Rank != 1 || labels.Count != n)
+            throw new ShapeMismatchException($"labels must be i32 [{n}], got {labels.DType} [{Tensor.ShapeString(labels.Shape)}]");
+    }
+
+    private void CheckLabelRange(int[] labels)
+    {
+        for (int i = 0; i < labels.Length; i++)
+            if ((uint)labels[i] >= (uint)OutputClasses)
+                throw new LabelOutOfRangeException($"labels[{i}] = {labels[i]} is outside [0, {OutputClasses})");
+    }
+
+    private BatchWorkspace Workspace(long n)
+    {
+        _clock++;
+        foreach (var cached in _workspaces)
+        {
+            if (cached.N != n) continue;
+            cached.LastUsed = _clock;
+            return cached;
+        }
+        if (_workspaces.Count >= CachedBatchSizes)
+        {
+            var oldest = _workspaces.MinBy(w => w.LastUsed)!;
+            _workspaces.Remove(oldest);
+            oldest.Dispose();
+        }
+        var workspace = new BatchWorkspace(_nodes, Context, n, OutputClasses) { LastUsed = _clock };
+        _workspaces.Add(workspace);
+        return workspace;
+    }
+
+    /// <summary>Releases the cached activation buffers (they are recreated on demand).</summary>
+    public void ReleaseBuffers()
+    {
+        foreach (var workspace in _workspaces) workspace.Dispose();
+        _workspaces.Clear();
+    }
+
+    // ------------------------------------------------------------------ state
+
+    /// <summary>
+    /// Every parameter and buffer by name, in state_dict order (enumeration order is guaranteed),
+    /// copied to host arrays.
+    /// </summary>
+    public IReadOnlyDictionary<string, (long[] Shape, float[] Data)> GetState()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var state = new OrderedDictionary<string, (long[] Shape, float[] Data)>(_stateOrder.Length, StringComparer.Ordinal);
+        foreach (var p in _stateOrder) state.Add(p.Name, (p.Value.ShapeArray(), p.Value.ToArray()));
+        return state;
+    }
+
+    /// <summary>
+    /// Loads parameters and buffers by name. Every name must be present with its exact shape and
+    /// finite values, and no unknown name may appear (PyTorch's "*.num_batches_tracked" entries of
+    /// batch-norm layers are accepted and ignored). Nothing is changed unless all entries fit.
+    /// </summary>
+    /// <exception cref="InvalidArgumentException">Missing or unexpected names.</exception>
+    /// <exception cref="ShapeMismatchException">An entry with the wrong shape or data length.</exception>
+    /// <exception cref="NonFiniteException">An entry holding NaN or infinity.</exception>
+    public void LoadState(IReadOnlyDictionary<string, (long[] Shape, float[] Data)> state)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(state);
+        var missing = _stateOrder.Where(p => !state.ContainsKey(p.Name)).Select(p => p.Name).ToList();
+        var unexpected = state.Keys.Where(k => !_byName.ContainsKey(k) && !IsIgnoredBatchNormCounter(k)).ToList();
+        if (missing.Count > 0 || unexpected.Count > 0)
+        {
+            var message = new StringBuilder("the state does not fit the network:");
+            if (missing.Count > 0) message.Append(" missing ").Append(string.Join(", ", missing)).Append(';');
+            if (unexpected.Count > 0) message.Append(" unexpected ").Append(string.Join(", ", unexpected)).Append(';');
+            throw new InvalidArgumentException(message.ToString().TrimEnd(';'));
+        }
+
+        var misshaped = new List<string>();
+        foreach (var p in _stateOrder)
+        {
+            var (shape, data) = state[p.Name];
+            if (shape is null || data is null || !p.Value.HasShape(shape) || data.LongLength != p.Value.Count)
+                misshaped.Add($"{p.Name}: expected [{Tensor.ShapeString(p.Value.Shape)}], got [{(shape is null ? "null" : Tensor.ShapeString(shape))}] with {data?.Length ?? 0} values");
+        }
+        if (misshaped.Count > 0)
+            throw new ShapeMismatchException("the state does not fit the network: " + string.Join("; ", misshaped));
+
+        foreach (var p in _stateOrder)
+        {
+            float[] data = state[p.Name].Data;
+            int bad = Array.FindIndex(data, v => !float.IsFinite(v));
+            if (bad >= 0) throw new NonFiniteException($"{p.Name}[{bad}] = {data[bad]}: weights must be finite");
+        }
+
+        foreach (var p in _stateOrder) p.Value.CopyFrom(state[p.Name].Data);
+    }
+
+    private bool IsIgnoredBatchNormCounter(string name)
+    {
+        const string Suffix = "num_batches_tracked";
+        return name.EndsWith("." + Suffix, StringComparison.Ordinal)
+            && _byName.ContainsKey(name[..^Suffix.Length] + "running_mean");
+    }
+
+    /// <summary>Releases parameters, buffers and cached activations.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        ReleaseBuffers();
+        foreach (var node in _nodes) node.Dispose();
+    }
+}

@@ -1,0 +1,109 @@
+using AdvCore.Interop;
+
+namespace AdvCore;
+
+/// <summary>
+/// A native execution context: one device, its kernels (fast or plain reference), a thread count
+/// and the Philox seed behind every random op (dropout, noise fills). Tensors belong to one
+/// context; a tensor keeps its native context alive, so tensors may outlive this object, but
+/// every call that needs the context itself throws <see cref="ObjectDisposedException"/> once it
+/// is disposed.
+/// </summary>
+public sealed class Context : IDisposable
+{
+    private readonly ContextHandle _handle;
+
+    private Context(ContextHandle handle, Device device, int threads, ulong seed, bool referenceKernels)
+    {
+        _handle = handle;
+        Device = device;
+        Threads = threads;
+        Seed = seed;
+        UsesReferenceKernels = referenceKernels;
+    }
+
+    /// <summary>
+    /// Creates a context. <paramref name="threads"/> &lt;= 0 uses every core;
+    /// <paramref name="seed"/> keys the Philox streams; <paramref name="referenceKernels"/> runs the
+    /// plain reference kernel of every op (slow; for testing the fast kernels).
+    /// </summary>
+    /// <exception cref="DeviceUnavailableException">The device is not present ("CUDA is not available: ...").</exception>
+    public static Context Create(Device device = Device.Cpu, int threads = 0, ulong seed = 0, bool referenceKernels = false)
+    {
+        uint flags = referenceKernels ? 1u : 0u; // AC_CONTEXT_REFERENCE_KERNELS
+        NativeStatus.Check(Native.ac_context_create((int)device, threads, seed, flags, out ContextHandle handle));
+        try
+        {
+            NativeStatus.Check(Native.ac_context_threads(handle, out int actualThreads));
+            return new Context(handle, device, actualThreads, seed, referenceKernels);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="device"/> can be used on this machine; when not,
+    /// <paramref name="reason"/> says why (e.g. "CUDA is not available: no driver").
+    /// </summary>
+    public static unsafe bool IsAvailable(Device device, out string reason)
+    {
+        const int ReasonSize = 512;
+        byte* buffer = stackalloc byte[ReasonSize];
+        buffer[0] = 0;
+        NativeStatus.Check(Native.ac_device_available((int)device, out int available, buffer, ReasonSize));
+        reason = System.Runtime.InteropServices.Marshal.PtrToStringUTF8((nint)buffer) ?? "";
+        return available != 0;
+    }
+
+    /// <summary>The native engine's version ("major.minor.patch").</summary>
+    public static string EngineVersion =>
+        System.Runtime.InteropServices.Marshal.PtrToStringUTF8(Native.ac_version()) ?? "";
+
+    /// <summary>The device this context runs on.</summary>
+    public Device Device { get; }
+
+    /// <summary>The number of CPU threads the context's kernels use.</summary>
+    public int Threads { get; }
+
+    /// <summary>The Philox seed of the context's random streams.</summary>
+    public ulong Seed { get; }
+
+    /// <summary>Whether every op runs its plain reference kernel.</summary>
+    public bool UsesReferenceKernels { get; }
+
+    /// <summary>Whether <see cref="Dispose"/> has been called.</summary>
+    public bool IsDisposed => _handle.IsClosed;
+
+    /// <summary>Bytes of scratch workspace the context currently holds (im2col buffers etc.).</summary>
+    public long WorkspaceBytes
+    {
+        get
+        {
+            NativeStatus.Check(Native.ac_context_workspace_bytes(Handle, out long bytes));
+            return bytes;
+        }
+    }
+
+    /// <summary>Waits until all queued work has finished (a no-op on the CPU).</summary>
+    public void Synchronize() => NativeStatus.Check(Native.ac_context_synchronize(Handle));
+
+    /// <summary>The live native handle; throws <see cref="ObjectDisposedException"/> after disposal.</summary>
+    internal ContextHandle Handle
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+            return _handle;
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"Context({Device}, {Threads} threads, seed {Seed}{(UsesReferenceKernels ? ", reference kernels" : "")})";
+
+    /// <summary>Releases the native context (tensors created from it stay valid).</summary>
+    public void Dispose() => _handle.Dispose();
+}
