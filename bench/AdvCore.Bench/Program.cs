@@ -2,8 +2,18 @@ using BenchmarkDotNet.Running;
 
 namespace AdvCore.Bench;
 
+/// <summary>
+/// <c>AdvCore.Bench [BenchmarkDotNet arguments]</c> runs the BenchmarkDotNet suite (e.g.
+/// <c>--filter '*C4*' --job short</c>); <c>AdvCore.Bench peer --out DIR --device cpu|cuda [--quick]</c>
+/// writes the AdvCore side of the PyTorch comparison (bench/peers/run.sh).
+/// </summary>
 public static class Program
 {
-    public static void Main(string[] args) =>
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "peer") return PeerMode.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "check") return CheckMode.Run(args[1..]);
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new BenchConfig());
+        return 0;
+    }
 }

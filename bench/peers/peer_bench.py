@@ -17,14 +17,59 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from advcore_torch import load_model, read_safetensors  # noqa: E402
+from advcore_torch import BoundedReLU, load_model, read_safetensors  # noqa: E402
+import torch.nn as nn  # noqa: E402
 
 TOLERANCE = 1e-4
+# A sample whose float64 forward pass has an activation input within KINK (relative to that
+# layer's largest magnitude for the sample) of a kink (ReLU/LeakyReLU at 0, bounded ReLU at 0
+# or t), or a max-pool window whose two largest values are that close, may take the other
+# branch in either float32 implementation (summation order decides), and its input gradient
+# then legitimately differs by far more than TOLERANCE. Such samples are reported, not failed.
+KINK = 1e-6
 
 
 def rel_err(a, b):
     scale = max(float(np.abs(b).max()), 1e-12)
     return float(np.abs(a - b).max()) / scale
+
+
+def sample_errors(a, b):
+    """Per-sample max |a - b|, relative to the largest |b| of the whole batch."""
+    scale = max(float(np.abs(b).max()), 1e-12)
+    return np.abs(a - b).reshape(a.shape[0], -1).max(1) / scale
+
+
+def kink_margins(path, x):
+    """Per sample, the smallest relative distance to a kink over the network (float64)."""
+    model, _ = load_model(path)
+    model = model.double()
+    margins = []
+
+    def hook(mod, inp, out):
+        h = inp[0].detach()
+        n = h.shape[0]
+        scale = h.abs().reshape(n, -1).max(1).values.clamp_min(1e-300)
+        if isinstance(mod, nn.MaxPool2d):
+            k, s, p = mod.kernel_size, mod.stride, mod.padding
+            hp = F.pad(h, [p, p, p, p], value=float("-inf")) if p else h
+            taps = k * k if isinstance(k, int) else k[0] * k[1]
+            cols = F.unfold(hp, k, stride=s).reshape(n, h.shape[1], taps, -1)
+            top = cols.topk(2, dim=2).values
+            dist = (top[:, :, 0] - top[:, :, 1]).reshape(n, -1).min(1).values
+        else:
+            dist = h.abs().reshape(n, -1).min(1).values
+            if isinstance(mod, BoundedReLU):
+                dist = torch.minimum(dist, (h - mod.t).abs().reshape(n, -1).min(1).values)
+        margins.append((dist / scale).numpy())
+
+    kinds = (nn.ReLU, nn.LeakyReLU, nn.MaxPool2d, BoundedReLU)
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, kinds)]
+    with torch.no_grad():
+        model(torch.from_numpy(x).double())
+    for h in handles:
+        h.remove()
+    return np.min(np.stack(margins, 1), 1) if margins else np.full(x.shape[0], np.inf)
 
 
 def median_ms(fn, warmup, reps, sync):
@@ -102,6 +147,18 @@ def main():
         logits, grad = grad_eval()
         e_logit = rel_err(data["logits"], logits.detach().cpu().numpy())
         e_grad = rel_err(data["grad"], grad.cpu().numpy())
+        kinked = ""
+        if e_grad > TOLERANCE:
+            # Excuse only samples that sit at a kink in float64; everything else must agree.
+            per_sample = sample_errors(data["grad"], grad.cpu().numpy())
+            bad = np.nonzero(per_sample > TOLERANCE)[0]
+            margins = kink_margins(os.path.join(args.dir, case["weights"]), data["x"][bad])
+            excused = bad[margins < KINK]
+            rest = np.delete(per_sample, excused)
+            e_grad = float(rest.max()) if rest.size else 0.0
+            kinked = f"  ({len(excused)}/{len(per_sample)} samples at a kink excused)"
+            print(f"{name} b{x.shape[0]}: samples {bad.tolist()} differ by up to {per_sample.max():.1e}; "
+                  f"their float64 kink margins {[f'{m:.1e}' for m in margins]} (excused below {KINK:g})")
         ok = e_logit <= TOLERANCE and e_grad <= TOLERANCE
         failures += 0 if ok else 1
         batch = x.shape[0]
@@ -118,7 +175,7 @@ def main():
             speedup = theirs / mine
             speedups[(name, kind, batch)] = speedup
             print(f"{label:<24}{mine:>12.2f}{theirs:>12.2f}{speedup:>8.2f}x{gflops:>10.1f} {frac}"
-                  f"{e_logit:>11.1e}{e_grad:>10.1e}{'' if ok else '  MISMATCH'}")
+                  f"{e_logit:>11.1e}{e_grad:>10.1e}{'' if ok else '  MISMATCH'}{kinked}")
     if failures:
         print(f"{failures} case(s) disagree beyond {TOLERANCE:g}: the timings do not compare equal work")
     key = ("c4", "grad-eval", 1000)

@@ -437,6 +437,16 @@ AC_API ac_status ac_jsma_step(ac_context* ctx, ac_tensor* y, const ac_tensor* gr
                               const ac_tensor* labels, ac_tensor* domain, ac_tensor* changed,
                               ac_tensor* active, float theta, int64_t max_changed);
 
+/* ---------------------------------------------------------------- benchmarking */
+
+/* The CPU SGEMM rate the benchmarks quote convolution throughput against: the median over
+ * `reps` timed runs (after one warm-up) of C = A B with square f32 matrices of side `size`,
+ * computed exactly as the fast CPU backend's convolutions compute their GEMMs (OpenBLAS on one
+ * thread per block, the product split over the context's threads). Writes 2 size^3 / seconds
+ * / 1e9 to *gflops. Needs a CPU context; size in [16, 8192], reps in [1, 1000]. */
+AC_API ac_status ac_bench_sgemm_gflops(ac_context* ctx, int64_t size, int32_t reps,
+                                       double* gflops);
+
 #ifdef __cplusplus
 }
 #endif

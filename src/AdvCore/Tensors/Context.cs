@@ -87,6 +87,19 @@ public sealed class Context : IDisposable
         }
     }
 
+    /// <summary>
+    /// Times C = A·B for square f32 matrices of side <paramref name="size"/> the way the fast CPU
+    /// kernels run their GEMMs (single-threaded OpenBLAS per block, split over this context's
+    /// threads) and returns the median rate in GFLOP/s over <paramref name="repetitions"/> runs
+    /// after a warm-up: the yardstick benchmarks quote convolution throughput against. CPU only.
+    /// </summary>
+    /// <exception cref="InvalidArgumentException">Not a CPU context, size outside [16, 8192] or repetitions outside [1, 1000].</exception>
+    public double MeasureSgemmGflops(int size = 1024, int repetitions = 5)
+    {
+        NativeStatus.Check(Native.ac_bench_sgemm_gflops(Handle, size, repetitions, out double gflops));
+        return gflops;
+    }
+
     /// <summary>Waits until all queued work has finished (a no-op on the CPU).</summary>
     public void Synchronize() => NativeStatus.Check(Native.ac_context_synchronize(Handle));
 
