@@ -64,6 +64,9 @@ TEST(fast_conv2d_matches_reference) {
   compare_conv_all_chunkings(conv_shape(2, 7, 5, 5, 3, 1, 1, 1, 1, 0, 0, 0, 0), false, 106);
   compare_conv_all_chunkings(conv_shape(65, 3, 7, 6, 5, 3, 3, 2, 1, 1, 1, 0, 2), true, 107);
   compare_conv_all_chunkings(conv_shape(4, 2, 5, 5, 3, 5, 5, 1, 1, 0, 0, 0, 0), true, 108);
+  // A kernel covering the whole input (the linear-layer path), batches on both thread paths.
+  compare_conv_all_chunkings(conv_shape(70, 8, 5, 5, 16, 5, 5, 1, 1, 0, 0, 0, 0), true, 110);
+  compare_conv_all_chunkings(conv_shape(9, 3, 4, 6, 5, 4, 6, 2, 1, 0, 1, 0, 0), false, 111);
 }
 
 TEST(fast_conv2d_workspace_is_reused) {

@@ -15,13 +15,18 @@
 namespace ac {
 
 CpuFastBackend::CpuFastBackend(int threads, size_t column_budget_bytes)
-    : threads_(std::max(threads, 1)), column_budget_(std::max<size_t>(column_budget_bytes, 1)) {
+    : threads_(std::max(threads, 1)),
+      column_budget_(std::max<size_t>(column_budget_bytes, 1)),
+      thread_columns_(new Workspace[static_cast<size_t>(std::max(threads, 1))]),
+      thread_staging_(new Workspace[static_cast<size_t>(std::max(threads, 1))]) {
   use_single_threaded_blas();  // GEMMs are split over our own OpenMP team (see blas.h)
 }
 
 int64_t CpuFastBackend::workspace_bytes() const {
   std::lock_guard<std::mutex> lock(workspace_mutex_);
-  return static_cast<int64_t>(columns_.bytes() + staging_.bytes());
+  size_t bytes = columns_.bytes() + staging_.bytes();
+  for (int t = 0; t < threads_; ++t) bytes += thread_columns_[t].bytes() + thread_staging_[t].bytes();
+  return static_cast<int64_t>(bytes);
 }
 
 void* CpuFastBackend::alloc(size_t bytes) { return host_alloc(bytes); }

@@ -5,6 +5,7 @@
 // split changes nothing). One context's ops run one at a time (a mutex guards the shared
 // workspace); the workspace only grows, so steady-state loops allocate nothing.
 #pragma once
+#include <memory>
 #include <mutex>
 
 #include "core/backend.h"
@@ -94,14 +95,19 @@ class CpuFastBackend final : public Backend {
                     float* y) override;
 
  private:
-  // Samples per im2col chunk for this convolution (>= 1).
-  int64_t conv_chunk(const ConvShape& s) const;
+  // Samples per im2col chunk for this convolution (>= 1) under a column budget in bytes.
+  int64_t conv_chunk(const ConvShape& s, size_t budget) const;
+  int64_t conv_chunk(const ConvShape& s) const { return conv_chunk(s, column_budget_); }
+  // Threads of the sample-parallel path for this batch (1: use the GEMM-split path).
+  int conv_sample_threads(const ConvShape& s) const;
 
   int threads_;
   size_t column_budget_;
   mutable std::mutex workspace_mutex_;
   Workspace columns_;  // im2col / col2im matrix of one chunk
   Workspace staging_;  // GEMM output or gathered dy of one chunk, [O, chunk * OH * OW]
+  // The sample-parallel path's columns and staging, one pair per thread.
+  std::unique_ptr<Workspace[]> thread_columns_, thread_staging_;
 
  public:
   // attack_steps.cpp: fused attack steps (rows split over threads, reference kernel per row)
