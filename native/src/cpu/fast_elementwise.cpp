@@ -17,7 +17,12 @@ void map_activation(Activation kind, float param, F&& loop) {
       loop([](float v) { return v > 0 ? v : 0.0f; }, [](float v) { return v > 0 ? 1.0f : 0.0f; });
       return;
     case Activation::LeakyRelu:
-      loop([param](float v) { return v > 0 ? v : param * v; },
+      // The product is formed unconditionally: with -ftrapping-math GCC will not speculate a
+      // multiply out of a branch, and the branchy loop mispredicts on random signs.
+      loop([param](float v) {
+             const float leak = param * v;
+             return v > 0 ? v : leak;
+           },
            [param](float v) { return v > 0 ? 1.0f : param; });
       return;
     case Activation::BoundedRelu:
