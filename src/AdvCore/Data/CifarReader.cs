@@ -17,18 +17,13 @@ public static class CifarReader
     public static (byte[] Labels, byte[] Pixels) ReadBatch(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        ReadOnlySpan<byte> content = ReadContent(path).Span;
-        if (content.Length % RecordSize != 0)
-            throw new DatasetFormatException(path,
-                $"length {content.Length} is not a multiple of the {RecordSize}-byte record ({content.Length / RecordSize} whole records + {content.Length % RecordSize} bytes)");
+        ReadOnlyMemory<byte> content = ReadChecked(path);
         int count = content.Length / RecordSize;
         var labels = new byte[count];
         var pixels = new byte[(long)count * ImageBytes];
         for (int i = 0; i < count; i++)
         {
-            ReadOnlySpan<byte> record = content.Slice(i * RecordSize, RecordSize);
-            if (record[0] >= Classes)
-                throw new DatasetFormatException(path, $"label {record[0]} at index {i} is outside 0..{Classes - 1}");
+            ReadOnlySpan<byte> record = content.Span.Slice(i * RecordSize, RecordSize);
             labels[i] = record[0];
             record[1..].CopyTo(pixels.AsSpan(i * ImageBytes, ImageBytes));
         }
@@ -41,27 +36,48 @@ public static class CifarReader
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(batchPaths);
         if (batchPaths.Count == 0) throw new ArgumentException("no CIFAR-10 batch files given", nameof(batchPaths));
-        var batches = new (byte[] Labels, byte[] Pixels)[batchPaths.Count];
+        var contents = new ReadOnlyMemory<byte>[batchPaths.Count];
         // Decompression dominates; batches are independent, so read them in parallel.
-        Parallel.For(0, batches.Length, b => batches[b] = ReadBatch(batchPaths[b]));
-        int count = batches.Sum(b => b.Labels.Length);
+        Parallel.For(0, contents.Length, b => contents[b] = ReadChecked(batchPaths[b]));
+        var firstRecord = new int[contents.Length + 1];
+        for (int b = 0; b < contents.Length; b++) firstRecord[b + 1] = firstRecord[b] + contents[b].Length / RecordSize;
+        int count = firstRecord[^1];
         var pixels = new float[(long)count * ImageBytes];
         var labels = new int[count];
-        int at = 0;
-        foreach (var (batchLabels, batchPixels) in batches)
+        // Records go straight from the decompressed bytes into the float array: no intermediate copy.
+        Parallel.For(0, contents.Length, b =>
         {
-            PixelScale.ToUnit(batchPixels, pixels.AsSpan(at * ImageBytes, batchPixels.Length));
-            for (int i = 0; i < batchLabels.Length; i++) labels[at + i] = batchLabels[i];
-            at += batchLabels.Length;
-        }
+            ReadOnlySpan<byte> content = contents[b].Span;
+            for (int i = 0, n = firstRecord[b]; n < firstRecord[b + 1]; i++, n++)
+            {
+                ReadOnlySpan<byte> record = content.Slice(i * RecordSize, RecordSize);
+                labels[n] = record[0];
+                PixelScale.ToUnit(record[1..], pixels.AsSpan(n * ImageBytes, ImageBytes));
+            }
+        });
         return new LabeledImages(name, 3, 32, 32, Classes, pixels, labels, trusted: true);
+    }
+
+    // The whole (decompressed) batch, with its length and every label checked.
+    private static ReadOnlyMemory<byte> ReadChecked(string path)
+    {
+        ReadOnlyMemory<byte> content = ReadContent(path);
+        if (content.Length % RecordSize != 0)
+            throw new DatasetFormatException(path,
+                $"length {content.Length} is not a multiple of the {RecordSize}-byte record ({content.Length / RecordSize} whole records + {content.Length % RecordSize} bytes)");
+        ReadOnlySpan<byte> span = content.Span;
+        for (int i = 0; i < span.Length / RecordSize; i++)
+            if (span[i * RecordSize] >= Classes)
+                throw new DatasetFormatException(path, $"label {span[i * RecordSize]} at index {i} is outside 0..{Classes - 1}");
+        return content;
     }
 
     // A batch has no header, so its size is only known after decompression.
     private static ReadOnlyMemory<byte> ReadContent(string path)
     {
         using Stream stream = DataFile.OpenContent(path);
-        var buffer = new MemoryStream(stream.CanSeek ? (int)Math.Min(stream.Length, Array.MaxLength) : 31 << 20);
+        // One spare byte so a correct hint never makes the stream grow (and copy) at the end.
+        var buffer = new MemoryStream(DataFile.ContentLengthHint(path) + 1);
         try { stream.CopyTo(buffer); }
         catch (InvalidDataException e) { throw new DatasetFormatException(path, $"corrupt gzip stream ({e.Message})", e); }
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);

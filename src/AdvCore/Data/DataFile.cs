@@ -31,6 +31,21 @@ internal static class DataFile
         }
     }
 
+    /// <summary>
+    /// The content length to expect: the file size, or for gzip the ISIZE trailer (uncompressed
+    /// size mod 2³²). Only a capacity hint; the reader checks the real length.
+    /// </summary>
+    internal static int ContentLengthHint(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+        Span<byte> probe = stackalloc byte[4];
+        if (file.Length < 18 || file.ReadAtLeast(probe[..2], 2, throwOnEndOfStream: false) < 2 || probe[0] != 0x1f || probe[1] != 0x8b)
+            return (int)Math.Min(file.Length, Array.MaxLength);
+        file.Position = file.Length - 4;
+        file.ReadExactly(probe);
+        return (int)Math.Min(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(probe), (uint)Array.MaxLength);
+    }
+
     /// <summary>Fills <paramref name="buffer"/>; <paramref name="offset"/> (bytes consumed so far) makes the truncation message give file offsets.</summary>
     internal static void ReadExactly(Stream stream, string path, Span<byte> buffer, long offset, long expectedTotal)
     {
