@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 
 namespace AdvCore.Cli;
 
@@ -8,6 +9,9 @@ internal static class CommandLine
     public static int Run(string[] args)
     {
         var root = new RootCommand("AdvCore: adversarial-robustness engine (train, evaluate, attack, reproduce the thesis tables)");
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(DevicesCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -17,7 +21,9 @@ internal static class CommandLine
         }
         try
         {
-            return parse.Invoke();
+            // Our own handler below turns user errors into one line; System.CommandLine's default
+            // would print a stack trace.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (CliErrors.IsUserFacing(e))
         {

@@ -1,3 +1,4 @@
+using AdvCore.IO;
 using SkiaSharp;
 
 namespace AdvCore.Evaluation;

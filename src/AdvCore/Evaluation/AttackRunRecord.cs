@@ -1,3 +1,4 @@
+using AdvCore.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 

@@ -1,3 +1,4 @@
+using AdvCore.IO;
 using ScottPlot;
 
 namespace AdvCore.Evaluation;

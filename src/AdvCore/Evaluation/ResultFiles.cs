@@ -1,3 +1,4 @@
+using AdvCore.IO;
 using System.Globalization;
 using System.Text;
 

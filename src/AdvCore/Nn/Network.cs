@@ -321,6 +321,16 @@ public sealed class Network : IDisposable
         return workspace;
     }
 
+    /// <summary>
+    /// The next Philox counter of the dropout stream; checkpoints save it so a resumed run draws
+    /// the same masks as an uninterrupted one.
+    /// </summary>
+    public ulong DropoutCounter
+    {
+        get => _pass.RandomOffset;
+        set => _pass.RandomOffset = value;
+    }
+
     /// <summary>Releases the cached activation buffers (they are recreated on demand).</summary>
     public void ReleaseBuffers()
     {

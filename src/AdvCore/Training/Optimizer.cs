@@ -65,6 +65,57 @@ public abstract class Optimizer : IDisposable
         return state;
     }
 
+    /// <summary>
+    /// The optimizer state for checkpoints: per trainable parameter its state tensors named
+    /// "<c>name#i</c>", copied to host arrays, and the step count.
+    /// </summary>
+    public (IReadOnlyDictionary<string, (long[] Shape, float[] Data)> Tensors, long Steps) GetState(IReadOnlyList<NamedParameter> parameters)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var tensors = new Dictionary<string, (long[] Shape, float[] Data)>(StringComparer.Ordinal);
+        foreach (var parameter in parameters)
+        {
+            if (!_state.TryGetValue(parameter, out var state)) continue;
+            for (int i = 0; i < state.Length; i++) tensors[$"{parameter.Name}#{i}"] = (state[i].ShapeArray(), state[i].ToArray());
+        }
+        return (tensors, Steps);
+    }
+
+    /// <summary>
+    /// Restores what <see cref="GetState"/> returned, for the same parameters: every trainable
+    /// parameter needs all its state tensors with matching shapes (or none at all, before the
+    /// first step). Nothing changes unless everything fits.
+    /// </summary>
+    public void LoadState(IReadOnlyList<NamedParameter> parameters, IReadOnlyDictionary<string, (long[] Shape, float[] Data)> tensors, long steps)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(tensors);
+        if (steps < 0) throw new InvalidArgumentException($"optimizer step count {steps} is negative");
+        var trainable = parameters.Where(p => p.Trainable).ToList();
+        if (steps > 0)
+        {
+            foreach (var parameter in trainable)
+                for (int i = 0; i < StateTensorsPerParameter; i++)
+                {
+                    string key = $"{parameter.Name}#{i}";
+                    if (!tensors.TryGetValue(key, out var entry))
+                        throw new InvalidArgumentException($"optimizer state '{key}' is missing");
+                    if (!parameter.Value.HasShape(entry.Shape) || entry.Data.LongLength != parameter.Value.Count)
+                        throw new ShapeMismatchException($"optimizer state '{key}' has shape [{Tensor.ShapeString(entry.Shape)}], the parameter [{Tensor.ShapeString(parameter.Value.Shape)}]");
+                }
+        }
+        Reset();
+        Steps = steps;
+        if (steps == 0) return;
+        foreach (var parameter in trainable)
+        {
+            var state = StateFor(parameter);
+            for (int i = 0; i < state.Length; i++) state[i].CopyFrom(tensors[$"{parameter.Name}#{i}"].Data);
+        }
+    }
+
     /// <summary>Forgets all state (moments, velocities) and the step count.</summary>
     public void Reset()
     {

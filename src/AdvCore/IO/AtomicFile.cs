@@ -1,13 +1,12 @@
-namespace AdvCore.Evaluation;
+namespace AdvCore.IO;
 
 /// <summary>
 /// Writes a file atomically: the bytes go to a temporary file in the same folder, which then
 /// replaces the target by a rename, so a reader (or a crash) never sees a half-written result.
-/// (Private to Evaluation until the shared AdvCore.IO.AtomicFile lands; then this should forward to it.)
 /// </summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
-    internal static void Write(string path, Action<Stream> write)
+    public static void Write(string path, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(write);
@@ -31,9 +30,9 @@ internal static class AtomicFile
         }
     }
 
-    internal static void WriteBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
+    public static void WriteBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
 
-    internal static void WriteText(string path, string text) =>
+    public static void WriteText(string path, string text) =>
         Write(path, s =>
         {
             using var writer = new StreamWriter(s, new System.Text.UTF8Encoding(false), leaveOpen: true);

@@ -1,0 +1,44 @@
+using System.CommandLine;
+
+namespace AdvCore.Cli;
+
+/// <summary>Options several commands share (data folder, device, threads), and what they build.</summary>
+internal static class CommonOptions
+{
+    public static Option<string?> Data() => new("--data")
+    {
+        Description = "Folder holding the datasets (mnist/, fashion-mnist/, cifar10/); default: $ADVCORE_DATA, ~/.cache/advcore/datasets",
+    };
+
+    public static Option<string> Device() => new("--device")
+    {
+        Description = "Compute backend: cpu or cuda",
+        DefaultValueFactory = _ => "cpu",
+    };
+
+    public static Option<int> Threads() => new("--threads")
+    {
+        Description = "CPU threads (0 = all cores)",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public static Option<T> Required<T>(string name, string description) => new(name) { Description = description, Required = true };
+
+    public static Context CreateContext(string device, int threads, ulong seed = 0)
+    {
+        var chosen = device.ToLowerInvariant() switch
+        {
+            "cpu" => AdvCore.Device.Cpu,
+            "cuda" or "gpu" => AdvCore.Device.Cuda,
+            _ => throw new ArgumentException($"unknown device '{device}' (expected cpu or cuda)"),
+        };
+        if (threads < 0) throw new ArgumentException($"--threads must be >= 0 (got {threads})");
+        return Context.Create(chosen, threads, seed);
+    }
+
+    /// <summary>Refuses a value outside its range with one clear line.</summary>
+    public static void Check(bool ok, string message)
+    {
+        if (!ok) throw new ArgumentException(message);
+    }
+}

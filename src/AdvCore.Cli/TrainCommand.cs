@@ -1,0 +1,134 @@
+using System.CommandLine;
+using System.Globalization;
+using AdvCore.Data;
+using AdvCore.Models;
+using AdvCore.Nn;
+using AdvCore.Training;
+
+namespace AdvCore.Cli;
+
+/// <summary>
+/// <c>advcore train</c>: trains a zoo model on a dataset, writing the model file and a
+/// checkpoint (<c>FILE.ckpt</c>) atomically after every epoch; <c>--resume</c> continues from it.
+/// </summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Required<string>("--model", $"Architecture: {string.Join(", ", ModelZoo.Names)}");
+        var dataset = CommonOptions.Required<string>("--dataset", "mnist, fashion-mnist or cifar10");
+        var output = CommonOptions.Required<string>("--out", "Model file to write (safetensors)");
+        var epochs = new Option<int>("--epochs") { Description = "Epochs", DefaultValueFactory = _ => 6 };
+        var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => 128 };
+        var optimizer = new Option<string>("--optimizer") { Description = "adam or sgd (with momentum)", DefaultValueFactory = _ => "adam" };
+        var lr = new Option<float>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 1e-3f };
+        var momentum = new Option<float>("--momentum") { Description = "SGD momentum", DefaultValueFactory = _ => 0.9f };
+        var weightDecay = new Option<float>("--weight-decay") { Description = "L2 weight decay", DefaultValueFactory = _ => 0f };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of weights, shuffling, noise and dropout", DefaultValueFactory = _ => 1 };
+        var activation = new Option<string?>("--activation") { Description = "relu, leaky[:slope] or brelu[:t] (default: the model's own)" };
+        var noisyCopies = new Option<int>("--noisy-copies") { Description = "Gaussian augmentation: N noisy copies per image (0 = off)", DefaultValueFactory = _ => 0 };
+        var sigma = new Option<float>("--sigma") { Description = "Gaussian augmentation σ", DefaultValueFactory = _ => 0f };
+        var smoothing = new Option<float>("--label-smoothing") { Description = "Label smoothing mass (0 = off)", DefaultValueFactory = _ => 0f };
+        var maxImages = new Option<int>("--max-images") { Description = "Images per epoch (0 = the whole training set)", DefaultValueFactory = _ => 0 };
+        var testCount = new Option<int>("--test-count") { Description = "Test images evaluated after each epoch (0 = the whole test split)", DefaultValueFactory = _ => 0 };
+        var resume = new Option<bool>("--resume") { Description = "Continue from FILE.ckpt if it exists" };
+        var data = CommonOptions.Data();
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+
+        var command = new Command("train", "Train a model of the zoo on a dataset");
+        foreach (var o in new Option[] { model, dataset, output, epochs, batch, optimizer, lr, momentum, weightDecay, seed, activation,
+                                         noisyCopies, sigma, smoothing, maxImages, testCount, resume, data, device, threads })
+            command.Options.Add(o);
+
+        command.SetAction(parse =>
+        {
+            string datasetName = DatasetCatalog.Normalize(parse.GetValue(dataset)!);
+            string outPath = parse.GetValue(output)!;
+            string checkpoint = outPath + ".ckpt";
+            var options = new TrainingOptions
+            {
+                Epochs = parse.GetValue(epochs),
+                BatchSize = parse.GetValue(batch),
+                Optimizer = parse.GetValue(optimizer)!.ToLowerInvariant(),
+                LearningRate = parse.GetValue(lr),
+                Momentum = parse.GetValue(momentum),
+                WeightDecay = parse.GetValue(weightDecay),
+                Seed = parse.GetValue(seed),
+                NoisyCopies = parse.GetValue(noisyCopies),
+                NoiseSigma = parse.GetValue(sigma),
+                LabelSmoothing = parse.GetValue(smoothing),
+                MaxImagesPerEpoch = parse.GetValue(maxImages),
+            };
+            options.Validate();
+            var (c, h, w, classes) = DatasetCatalog.ShapeOf(datasetName);
+            var architecture = ModelZoo.Create(parse.GetValue(model)!, [c, h, w], classes,
+                parse.GetValue(activation) is { } a ? ActivationChoice.Parse(a) : null);
+
+            using var context = CommonOptions.CreateContext(parse.GetValue(device)!, parse.GetValue(threads), options.Seed);
+            var log = new Progress<string>(Console.WriteLine);
+            var train = DatasetCatalog.Load(datasetName, DatasetSplit.Train, parse.GetValue(data), log: log);
+            var test = DatasetCatalog.Load(datasetName, DatasetSplit.Test, parse.GetValue(data), log: log);
+            int testImages = parse.GetValue(testCount);
+            CommonOptions.Check(testImages >= 0, $"--test-count must be >= 0 (got {testImages})");
+            if (testImages > 0 && testImages < test.Count) test = test.Take(0, testImages);
+            using var trainer = parse.GetValue(resume) && File.Exists(checkpoint)
+                ? Resumed(checkpoint, context, architecture, options)
+                : new Trainer(Network.Build(context, architecture.InputShape, architecture.Layers, options.Seed), architecture, options, ownsNetwork: true);
+            Train(trainer, train, test, datasetName, outPath, checkpoint);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Trainer Resumed(string checkpoint, Context context, ModelArchitecture architecture, TrainingOptions options)
+    {
+        var trainer = TrainingCheckpoint.Resume(checkpoint, context);
+        if (ArchitectureJson.Serialize(trainer.Architecture) != ArchitectureJson.Serialize(architecture) || trainer.Options != options)
+        {
+            trainer.Dispose();
+            throw new ArgumentException($"{checkpoint} was made with another model or other options; remove it or drop --resume");
+        }
+        Console.WriteLine($"resuming from {checkpoint} after epoch {trainer.CompletedEpochs}");
+        return trainer;
+    }
+
+    private static void Train(Trainer trainer, LabeledImages train, LabeledImages test, string dataset, string outPath, string checkpoint)
+    {
+        var o = trainer.Options;
+        Console.WriteLine($"training {trainer.Architecture.Name} on {dataset}: {train.Count} images, {trainer.Network.ParameterCount} parameters, " +
+                          $"{o.Optimizer} lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {o.BatchSize}, {o.Epochs} epochs, {trainer.Network.Context.Threads} threads");
+        while (!trainer.Finished)
+        {
+            int epoch = trainer.CompletedEpochs + 1;
+            var report = ProgressLine.Run($"epoch {epoch}/{o.Epochs}", update =>
+                trainer.RunEpoch(train, test, new Progress<TrainingProgress>(p =>
+                    update((double)p.Batch / p.Batches, $"loss {p.Loss:F4} acc {p.Accuracy:F4} {p.ImagesPerSecond:F0} img/s"))));
+            trainer.SaveCheckpoint(checkpoint);
+            ModelFile.Save(outPath, trainer.Architecture, trainer.Network, TrainingRecord(trainer, dataset));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {report.Epoch}/{o.Epochs}: loss {report.Loss:F4}, train accuracy {report.TrainAccuracy:F4}, test accuracy {report.TestAccuracy:F4}, " +
+                $"{report.ImagesPerSecond:F0} images/s, {report.Seconds:F1} s; saved {outPath}"));
+        }
+    }
+
+    private static Dictionary<string, string> TrainingRecord(Trainer trainer, string dataset)
+    {
+        var o = trainer.Options;
+        var last = trainer.History[^1];
+        return new Dictionary<string, string>
+        {
+            ["dataset"] = dataset,
+            ["epochs"] = trainer.CompletedEpochs.ToString(CultureInfo.InvariantCulture),
+            ["optimizer"] = o.Optimizer,
+            ["learning_rate"] = o.LearningRate.ToString(CultureInfo.InvariantCulture),
+            ["batch_size"] = o.BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
+            ["noisy_copies"] = o.NoisyCopies.ToString(CultureInfo.InvariantCulture),
+            ["noise_sigma"] = o.NoiseSigma.ToString(CultureInfo.InvariantCulture),
+            ["label_smoothing"] = o.LabelSmoothing.ToString(CultureInfo.InvariantCulture),
+            ["test_accuracy"] = (last.TestAccuracy ?? double.NaN).ToString("F4", CultureInfo.InvariantCulture),
+            ["seconds"] = trainer.History.Sum(h => h.Seconds).ToString("F1", CultureInfo.InvariantCulture),
+        };
+    }
+}

@@ -1,0 +1,75 @@
+using System.IO.Compression;
+
+namespace AdvCore.Data;
+
+/// <summary>
+/// Opens a dataset file whether or not it is gzipped (decided by the gzip magic bytes, not the
+/// name, so a renamed file still works) and reads exact byte counts, turning short reads and bad
+/// gzip streams into <see cref="DatasetFormatException"/>s that name the file.
+/// </summary>
+internal static class DataFile
+{
+    private const int BufferSize = 1 << 20;
+
+    /// <summary>A stream of the file's (decompressed) content.</summary>
+    internal static Stream OpenContent(string path)
+    {
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize);
+        try
+        {
+            Span<byte> magic = stackalloc byte[2];
+            int read = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
+            file.Position = 0;
+            if (read == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+                return new BufferedStream(new GZipStream(file, CompressionMode.Decompress), BufferSize);
+            return file;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The content length to expect: the file size, or for gzip the ISIZE trailer (uncompressed
+    /// size mod 2³²). Only a capacity hint; the reader checks the real length.
+    /// </summary>
+    internal static int ContentLengthHint(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+        Span<byte> probe = stackalloc byte[4];
+        if (file.Length < 18 || file.ReadAtLeast(probe[..2], 2, throwOnEndOfStream: false) < 2 || probe[0] != 0x1f || probe[1] != 0x8b)
+            return (int)Math.Min(file.Length, Array.MaxLength);
+        file.Position = file.Length - 4;
+        file.ReadExactly(probe);
+        return (int)Math.Min(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(probe), (uint)Array.MaxLength);
+    }
+
+    /// <summary>Fills <paramref name="buffer"/>; <paramref name="offset"/> (bytes consumed so far) makes the truncation message give file offsets.</summary>
+    internal static void ReadExactly(Stream stream, string path, Span<byte> buffer, long offset, long expectedTotal)
+    {
+        int read = ReadAll(stream, path, buffer);
+        if (read < buffer.Length)
+            throw new DatasetFormatException(path, $"truncated: expected {expectedTotal} bytes, found {offset + read}");
+    }
+
+    /// <summary>Throws when anything follows the expected content: a wrong count in the header or a concatenated file.</summary>
+    internal static void ExpectEnd(Stream stream, string path, long expectedTotal)
+    {
+        Span<byte> probe = stackalloc byte[4096];
+        long extra = 0;
+        int n;
+        while ((n = ReadAll(stream, path, probe)) > 0) extra += n;
+        if (extra > 0)
+            throw new DatasetFormatException(path, $"expected {expectedTotal} bytes, found {expectedTotal + extra} ({extra} extra bytes after the data)");
+    }
+
+    /// <summary>Reads until <paramref name="buffer"/> is full or the stream ends; returns the bytes read.</summary>
+    private static int ReadAll(Stream stream, string path, Span<byte> buffer)
+    {
+        // GZipStream reports a damaged stream as InvalidDataException without saying which file.
+        try { return stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false); }
+        catch (InvalidDataException e) { throw new DatasetFormatException(path, $"corrupt gzip stream ({e.Message})", e); }
+    }
+}

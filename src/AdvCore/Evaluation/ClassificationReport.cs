@@ -1,0 +1,56 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace AdvCore.Evaluation;
+
+/// <summary>Clean accuracy of a classifier on a labelled set: overall, per class, and the confusion matrix.</summary>
+public sealed class ClassificationReport
+{
+    internal ClassificationReport(string dataset, long[,] confusion, double seconds)
+    {
+        Dataset = dataset;
+        Confusion = confusion;
+        Seconds = seconds;
+        int k = confusion.GetLength(0);
+        long right = 0;
+        PerClassAccuracy = new double[k];
+        for (int c = 0; c < k; c++)
+        {
+            long row = 0;
+            for (int p = 0; p < k; p++) row += confusion[c, p];
+            right += confusion[c, c];
+            Count += row;
+            PerClassAccuracy[c] = row == 0 ? double.NaN : (double)confusion[c, c] / row;
+        }
+        Correct = right;
+    }
+
+    public string Dataset { get; }
+
+    /// <summary>Confusion[true class, predicted class] = number of images.</summary>
+    public long[,] Confusion { get; }
+    public double[] PerClassAccuracy { get; }
+    public long Count { get; }
+    public long Correct { get; }
+    public double Accuracy => Count == 0 ? double.NaN : (double)Correct / Count;
+    public double Seconds { get; }
+
+    public string ToJson()
+    {
+        int k = Confusion.GetLength(0);
+        var rows = new JsonArray();
+        for (int c = 0; c < k; c++)
+            rows.Add(new JsonArray(Enumerable.Range(0, k).Select(p => (JsonNode)Confusion[c, p]).ToArray()));
+        var root = new JsonObject
+        {
+            ["dataset"] = Dataset,
+            ["count"] = Count,
+            ["correct"] = Correct,
+            ["accuracy"] = Accuracy,
+            ["per_class_accuracy"] = new JsonArray(PerClassAccuracy.Select(a => (JsonNode)(double.IsNaN(a) ? -1 : a)).ToArray()),
+            ["confusion"] = rows,
+            ["seconds"] = Seconds,
+        };
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+}

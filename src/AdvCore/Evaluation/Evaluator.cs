@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using AdvCore.Data;
+using AdvCore.Nn;
+
+namespace AdvCore.Evaluation;
+
+/// <summary>Eval-mode predictions over a whole labelled set, in batches.</summary>
+public static class Evaluator
+{
+    public static ClassificationReport Evaluate(Network network, LabeledImages data, int batchSize = 500, IProgress<(int Done, int Total)>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(data);
+        if (batchSize < 1) throw new InvalidArgumentException($"batch size must be >= 1 (got {batchSize})");
+        if (!data.Shape.AsSpan().SequenceEqual(network.InputShape.ToArray()))
+            throw new ShapeMismatchException($"{data.Name} images are [{string.Join("x", data.Shape)}], the network takes [{string.Join("x", network.InputShape)}]");
+        if (data.Classes > network.OutputClasses)
+            throw new ShapeMismatchException($"{data.Name} has {data.Classes} classes, the network outputs {network.OutputClasses}");
+
+        var clock = Stopwatch.StartNew();
+        int k = network.OutputClasses;
+        var confusion = new long[k, k];
+        var labels = data.Labels.Span;
+        var predictions = new int[batchSize];
+        long[] dims = [0, .. network.InputShape.Select(d => (long)d)];
+        Tensor? x = null;
+        try
+        {
+            for (int start = 0; start < data.Count; start += batchSize)
+            {
+                int n = Math.Min(batchSize, data.Count - start);
+                if (x is null || x.BatchSize != n)
+                {
+                    x?.Dispose();
+                    dims[0] = n;
+                    x = Tensor.Zeros(network.Context, dims);
+                }
+                x.CopyFrom(data.Pixels.Span.Slice(start * data.ImageSize, n * data.ImageSize));
+                network.Predict(x, predictions.AsSpan(0, n));
+                for (int i = 0; i < n; i++) confusion[labels[start + i], predictions[i]]++;
+                progress?.Report((start + n, data.Count));
+            }
+        }
+        finally
+        {
+            x?.Dispose();
+        }
+        return new ClassificationReport(data.Name, confusion, clock.Elapsed.TotalSeconds);
+    }
+}

@@ -1,0 +1,46 @@
+namespace AdvCore.Training;
+
+/// <summary>How to train (defaults: the thesis's C4 recipe, Adam 1e-3, batch 128).</summary>
+public sealed record TrainingOptions
+{
+    public int Epochs { get; init; } = 6;
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>"adam" or "sgd" (SGD with momentum).</summary>
+    public string Optimizer { get; init; } = "adam";
+    public float LearningRate { get; init; } = 1e-3f;
+    public float Momentum { get; init; } = 0.9f;
+    public float WeightDecay { get; init; }
+
+    /// <summary>Seeds the shuffling, the augmentation noise and (through the network) dropout.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Gaussian augmentation (seed 002 §3): N noisy copies x + N(0, σ²) of every image; 0 = off.</summary>
+    public int NoisyCopies { get; init; }
+    public float NoiseSigma { get; init; }
+
+    /// <summary>Probability mass moved from the true class to the others (0 = off).</summary>
+    public float LabelSmoothing { get; init; }
+
+    /// <summary>Stop after this many images per epoch (0 = the whole training set); for quick runs.</summary>
+    public int MaxImagesPerEpoch { get; init; }
+
+    public void Validate()
+    {
+        static void Check(bool ok, string message) { if (!ok) throw new InvalidArgumentException(message); }
+        Check(Epochs >= 1, $"epochs must be >= 1 (got {Epochs})");
+        Check(BatchSize >= 1, $"batch size must be >= 1 (got {BatchSize})");
+        Check(Optimizer is "adam" or "sgd", $"optimizer must be 'adam' or 'sgd' (got '{Optimizer}')");
+        Check(LearningRate > 0 && float.IsFinite(LearningRate), $"learning rate must be > 0 (got {LearningRate})");
+        Check(Momentum is >= 0 and < 1, $"momentum must be in [0, 1) (got {Momentum})");
+        Check(WeightDecay >= 0, $"weight decay must be >= 0 (got {WeightDecay})");
+        Check(NoisyCopies >= 0, $"noisy copies must be >= 0 (got {NoisyCopies})");
+        Check(NoisyCopies == 0 || NoiseSigma > 0, $"Gaussian augmentation needs sigma > 0 (got {NoiseSigma})");
+        Check(LabelSmoothing is >= 0 and < 1, $"label smoothing must be in [0, 1) (got {LabelSmoothing})");
+        Check(MaxImagesPerEpoch >= 0, $"max images per epoch must be >= 0 (got {MaxImagesPerEpoch})");
+    }
+
+    internal Optimizer CreateOptimizer() => Optimizer == "sgd"
+        ? new SgdMomentum(LearningRate, Momentum, WeightDecay)
+        : new Adam(LearningRate, weightDecay: WeightDecay);
+}

@@ -1,0 +1,59 @@
+using NUnit.Framework;
+
+namespace AdvCore.Tests.Cli;
+
+public class TrainEvalInfoTests
+{
+    private string _dir = null!;
+
+    [OneTimeSetUp]
+    public void SetUp() => _dir = Directory.CreateTempSubdirectory("advcore-cli-").FullName;
+
+    [OneTimeTearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
+
+    [TestCase(new[] { "train", "--model", "c5", "--dataset", "mnist", "--out", "x" }, "unknown model 'c5'")]
+    [TestCase(new[] { "train", "--model", "c4", "--dataset", "mnist", "--epochs", "0", "--out", "x" }, "epochs must be >= 1")]
+    [TestCase(new[] { "train", "--model", "c4", "--dataset", "svhn", "--out", "x" }, "svhn")]
+    [TestCase(new[] { "train", "--model", "c4", "--dataset", "mnist" }, "--out")]
+    [TestCase(new[] { "eval", "--model", "/nonexistent/m.safetensors", "--dataset", "mnist" }, "m.safetensors")]
+    [TestCase(new[] { "info", "--model", "/nonexistent/m.safetensors" }, "m.safetensors")]
+    [TestCase(new[] { "train", "--model", "c4", "--dataset", "mnist", "--out", "x", "--device", "tpu" }, "unknown device 'tpu'")]
+    public void BadArgumentsGetOneClearLineAndANonZeroExit(string[] args, string expected)
+    {
+        var (code, _, error) = CliRunner.Run(args);
+        Assert.That(code, Is.Not.Zero);
+        Assert.That(error, Does.Contain(expected));
+        Assert.That(error, Does.Not.Contain("   at "), "no stack trace");
+    }
+
+    [Test]
+    public void TrainThenInfoThenEvalOnRealMnist()
+    {
+        string? data = CliRunner.DataRoot();
+        if (data is null) Assert.Ignore("ADVCORE_DATA with mnist/ is not set");
+        string model = Path.Combine(_dir, "c4.safetensors");
+        var train = CliRunner.Run("train", "--model", "c4", "--dataset", "mnist", "--epochs", "1", "--max-images", "512",
+                                  "--batch", "64", "--out", model, "--data", data!);
+        Assert.That(train.Code, Is.Zero, train.Error);
+        Assert.That(File.Exists(model) && File.Exists(model + ".ckpt"), Is.True);
+        Assert.That(train.Out, Does.Contain("epoch 1/1: loss"));
+
+        var info = CliRunner.Run("info", "--model", model);
+        Assert.That(info.Code, Is.Zero, info.Error);
+        Assert.That(info.Out, Does.Contain("710218 parameters, 8586496 MACs per image"));
+
+        string json = Path.Combine(_dir, "eval.json");
+        var eval = CliRunner.Run("eval", "--model", model, "--dataset", "mnist", "--count", "300", "--json", json, "--data", data!);
+        Assert.That(eval.Code, Is.Zero, eval.Error);
+        Assert.That(File.ReadAllText(json), Does.Contain("\"count\": 300"));
+
+        // A finished run resumed asks for nothing more and leaves the model as it was.
+        byte[] before = File.ReadAllBytes(model);
+        var resumed = CliRunner.Run("train", "--model", "c4", "--dataset", "mnist", "--epochs", "1", "--max-images", "512",
+                                    "--batch", "64", "--out", model, "--data", data!, "--resume");
+        Assert.That(resumed.Code, Is.Zero, resumed.Error);
+        Assert.That(resumed.Out, Does.Contain("resuming from"));
+        Assert.That(File.ReadAllBytes(model), Is.EqualTo(before));
+    }
+}

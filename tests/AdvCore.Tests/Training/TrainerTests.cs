@@ -1,0 +1,161 @@
+using AdvCore.Data;
+using AdvCore.Evaluation;
+using AdvCore.Models;
+using AdvCore.Nn;
+using AdvCore.Tests.Nn;
+using AdvCore.Training;
+using NUnit.Framework;
+
+namespace AdvCore.Tests.Training;
+
+public class TrainerTests
+{
+    private Context _ctx = null!;
+    private string _dir = null!;
+
+    [OneTimeSetUp]
+    public void SetUp()
+    {
+        _ctx = Context.Create(Device.Cpu, seed: 17);
+        _dir = Directory.CreateTempSubdirectory("advcore-train-").FullName;
+    }
+
+    [OneTimeTearDown]
+    public void TearDown()
+    {
+        _ctx.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private static LabeledImages Bars(int seed, int n)
+    {
+        var (images, labels) = TinyData.Bars(seed, n);
+        return new LabeledImages($"bars/{seed}", 1, 8, 8, 3, images, labels);
+    }
+
+    // Batch norm and dropout included, so determinism covers batch statistics and dropout masks.
+    private static ModelArchitecture Small() => new("small", [1, 8, 8], 3,
+    [
+        new Conv2dLayer(4, 3, 1, Padding.Same), new BatchNormLayer(), ActivationLayer.LeakyReLU(0.1f),
+        new DropoutLayer(0.2f), new FlattenLayer(), new LinearLayer(3),
+    ]);
+
+    private Trainer NewTrainer(TrainingOptions options)
+    {
+        var arch = Small();
+        var network = Network.Build(_ctx, arch.InputShape, arch.Layers, options.Seed);
+        return new Trainer(network, arch, options);
+    }
+
+    private static float[] Weights(Network network) =>
+        network.GetState().Values.SelectMany(v => v.Data).ToArray();
+
+    [Test]
+    public void LossFallsAndTheSetIsLearned()
+    {
+        var options = new TrainingOptions { Epochs = 4, BatchSize = 16, LearningRate = 1e-2f, Seed = 5 };
+        using var trainer = NewTrainer(options);
+        var test = Bars(99, 90);
+        var reports = Enumerable.Range(0, options.Epochs).Select(_ => trainer.RunEpoch(Bars(1, 240), test)).ToList();
+        TestContext.Out.WriteLine(string.Join("\n", reports));
+        Assert.That(reports[^1].Loss, Is.LessThan(0.5 * reports[0].Loss));
+        Assert.That(reports[^1].TestAccuracy, Is.GreaterThan(0.95));
+        Assert.That(trainer.Finished, Is.True);
+    }
+
+    [Test]
+    public void SameSeedGivesBitIdenticalWeightsAndAnotherSeedDoesNot()
+    {
+        var options = new TrainingOptions { Epochs = 2, BatchSize = 32, Seed = 8, NoisyCopies = 2, NoiseSigma = 0.3f, LabelSmoothing = 0.1f };
+        var data = Bars(2, 100);
+        float[] Run(TrainingOptions o)
+        {
+            using var trainer = NewTrainer(o);
+            for (int e = 0; e < o.Epochs; e++) trainer.RunEpoch(data);
+            float[] w = Weights(trainer.Network);
+            trainer.Network.Dispose();
+            return w;
+        }
+        float[] a = Run(options), b = Run(options), c = Run(options with { Seed = 9 });
+        Assert.That(b, Is.EqualTo(a).AsCollection);
+        Assert.That(c, Is.Not.EqualTo(a).AsCollection);
+    }
+
+    [Test]
+    public void ResumedRunEqualsUninterruptedRun()
+    {
+        var options = new TrainingOptions { Epochs = 3, BatchSize = 24, Seed = 4, NoisyCopies = 1, NoiseSigma = 0.2f };
+        var data = Bars(3, 96);
+        float[] uninterrupted;
+        using (var trainer = NewTrainer(options))
+        {
+            for (int e = 0; e < 3; e++) trainer.RunEpoch(data);
+            uninterrupted = Weights(trainer.Network);
+            trainer.Network.Dispose();
+        }
+
+        string checkpoint = Path.Combine(_dir, "run.ckpt.safetensors");
+        using (var trainer = NewTrainer(options))
+        {
+            trainer.RunEpoch(data);
+            trainer.RunEpoch(data);
+            trainer.SaveCheckpoint(checkpoint);
+            trainer.Network.Dispose();
+        }
+        using var resumed = TrainingCheckpoint.Resume(checkpoint, _ctx);
+        Assert.That(resumed.CompletedEpochs, Is.EqualTo(2));
+        resumed.RunEpoch(data);
+        Assert.That(Weights(resumed.Network), Is.EqualTo(uninterrupted).AsCollection);
+        Assert.That(resumed.Finished, Is.True);
+    }
+
+    [Test]
+    public void ModelFileIsNotACheckpoint()
+    {
+        using var trainer = NewTrainer(new TrainingOptions { Epochs = 1 });
+        string model = Path.Combine(_dir, "model.safetensors");
+        ModelFile.Save(model, trainer.Architecture, trainer.Network);
+        trainer.Network.Dispose();
+        Assert.That(() => TrainingCheckpoint.Resume(model, _ctx),
+            Throws.InstanceOf<AdvCore.IO.SafeTensorsFormatException>().With.Message.Contains("not an AdvCore training checkpoint"));
+    }
+
+    [TestCase(0, 128, "adam", 1e-3f, "epochs must be >= 1")]
+    [TestCase(1, 0, "adam", 1e-3f, "batch size must be >= 1")]
+    [TestCase(1, 128, "rmsprop", 1e-3f, "optimizer must be 'adam' or 'sgd'")]
+    [TestCase(1, 128, "sgd", -1f, "learning rate must be > 0")]
+    public void BadOptionsAreRefused(int epochs, int batch, string optimizer, float lr, string message)
+    {
+        var options = new TrainingOptions { Epochs = epochs, BatchSize = batch, Optimizer = optimizer, LearningRate = lr };
+        Assert.That(options.Validate, Throws.InstanceOf<InvalidArgumentException>().With.Message.Contains(message));
+    }
+
+    [Test]
+    public void ImagesOfTheWrongShapeAreRefused()
+    {
+        using var trainer = NewTrainer(new TrainingOptions { Epochs = 1 });
+        var wrong = new LabeledImages("wide", 1, 8, 9, 3, new float[2 * 72], [0, 1]);
+        Assert.That(() => trainer.RunEpoch(wrong), Throws.InstanceOf<ShapeMismatchException>().With.Message.Contains("[1x8x9]"));
+        trainer.Network.Dispose();
+    }
+
+    [Test]
+    public void EvaluatorCountsEveryImageOnceInTheConfusionMatrix()
+    {
+        var arch = Small();
+        using var network = Network.Build(_ctx, arch.InputShape, arch.Layers, seed: 1);
+        var data = Bars(7, 101);
+        var report = Evaluator.Evaluate(network, data, batchSize: 16);
+        long sum = 0;
+        foreach (var v in report.Confusion) sum += v;
+        Assert.That(sum, Is.EqualTo(101));
+        int[] predicted = [.. Enumerable.Range(0, data.Count).Select(i =>
+        {
+            using var x = Tensor.FromSpan(_ctx, data.Image(i), [1, 1, 8, 8]);
+            return network.Predict(x)[0];
+        })];
+        int correct = predicted.Where((p, i) => p == data.Labels.Span[i]).Count();
+        Assert.That(report.Correct, Is.EqualTo(correct));
+        Assert.That(report.ToJson(), Does.Contain("\"confusion\""));
+    }
+}
