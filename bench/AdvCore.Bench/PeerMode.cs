@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AdvCore.IO;
 using AdvCore.Models;
 using AdvCore.Nn;
 
@@ -71,7 +72,7 @@ public static class PeerMode
         {
             using var network = Network.Build(context, model.Arch.InputShape, model.Arch.Layers, seed: 1);
             string weights = $"{model.Model}.safetensors";
-            SaveModel(Path.Combine(outDir, weights), model.Arch, network);
+            ModelFile.Save(Path.Combine(outDir, weights), model.Arch, network);
             foreach (int batch in model.Batches)
             {
                 cases.Add(RunCase(context, network, model, batch, weights, outDir, quick));
@@ -98,16 +99,15 @@ public static class PeerMode
 
         var g = network.InputGradient(x, labels, LossKind.CrossEntropy);
         string data = $"{model.Model}_b{batch}.safetensors";
-        PeerSafeTensors.Write(Path.Combine(outDir, data),
-        [
-            ("x", shape, x.ToArray()),
-            ("labels", [batch], labelsHost),
-            ("logits", g.Logits.ShapeArray(), g.Logits.ToArray()),
-            ("grad", shape, g.Gradient.ToArray()),
-        ], null);
+        new SafeTensorWriter()
+            .Add("x", x.ToArray(), shape)
+            .Add("labels", labelsHost, batch)
+            .Add("logits", g.Logits.ToArray(), g.Logits.ShapeArray())
+            .Add("grad", g.Gradient.ToArray(), shape)
+            .Save(Path.Combine(outDir, data));
 
-        int warmup = quick ? 2 : 5;
-        int reps = quick ? Math.Clamp(300 / batch, 3, 10) : Math.Clamp(2000 / batch, 7, 50);
+        int warmup = quick ? 1 : 5;
+        int reps = quick ? 3 : Math.Clamp(2000 / batch, 7, 50);
         double forward = MedianMs(() => network.Forward(x), context, warmup, reps);
         double gradEval = MedianMs(() => network.InputGradient(x, labels, LossKind.CrossEntropy), context, warmup, reps);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -138,16 +138,5 @@ public static class PeerMode
         }
         Array.Sort(times);
         return reps % 2 == 1 ? times[reps / 2] : (times[reps / 2 - 1] + times[reps / 2]) / 2;
-    }
-
-    private static void SaveModel(string path, ModelArchitecture arch, Network network)
-    {
-        var tensors = new List<(string, long[], Array)>();
-        foreach (var (name, (tensorShape, values)) in network.GetState()) tensors.Add((name, tensorShape, values));
-        PeerSafeTensors.Write(path, tensors, new Dictionary<string, string>
-        {
-            ["format"] = "advcore-model/1",
-            ["architecture"] = ArchitectureJson.Serialize(arch),
-        });
     }
 }
