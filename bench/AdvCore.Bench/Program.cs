@@ -14,7 +14,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "peer") return PeerMode.Run(args[1..]);
         if (args.Length > 0 && args[0] == "check") return CheckMode.Run(args[1..]);
         if (args.Length > 0 && args[0] == "loop") return LoopMode.Run(args[1..]);
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new BenchConfig());
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchConfig.Create());
         return 0;
     }
 }
