@@ -180,15 +180,6 @@ class Backend {
                          int64_t /*max_changed*/) {
     not_implemented("jsma_step");
   }
-  // TEMPORARY: the first jsma_step signature (before changed/max_changed), kept only so that
-  // backends written against it still compile until they port the current rule. The ABI never
-  // calls it. Remove once no backend overrides it.
-  virtual void jsma_step(int64_t /*n*/, int64_t /*d*/, int64_t /*k*/, float* /*y*/,
-                         const float* /*grad_target*/, const float* /*grad_other*/,
-                         const float* /*logits*/, const int32_t* /*labels*/, float* /*domain*/,
-                         int32_t* /*active*/, float /*theta*/) {
-    not_implemented("jsma_step (superseded signature)");
-  }
 
  protected:
   [[noreturn]] void not_implemented(const char* op) const;

@@ -697,7 +697,6 @@ class CudaBackend final : public Backend {
     launch(k_.ac_jsma_step, "ac_jsma_step", block_grid(n), kThreads, n, d, k, y, grad_target,
            grad_other, logits, labels, domain, changed, active, theta, max_changed);
   }
-  using Backend::jsma_step;  // the superseded overload stays the base class's
 
  private:
   enum class ConvMode { Auto, Gemm, Direct };
