@@ -85,6 +85,45 @@ AC_API ac_status ac_context_synchronize(ac_context* ctx);
 /* Bytes of scratch workspace currently held by the context (im2col buffers etc.). */
 AC_API ac_status ac_context_workspace_bytes(const ac_context* ctx, int64_t* bytes);
 
+/* ---------------------------------------------------------------- CUDA graphs
+ * Optional CUDA-graph capture, for a network's forward+backward on small batches where
+ * kernel-launch overhead dominates: capture the calls once, then replay them with one
+ * launch per step. Pattern (the same code works on every backend):
+ *
+ *   int32_t capturing;  ac_graph* g = NULL;
+ *   ac_graph_begin(ctx, &capturing);
+ *   ... forward, loss, backward: ac_* calls on tensors that stay allocated ...
+ *   ac_graph_end(ctx, &g);            g == NULL: nothing was captured, the calls ran
+ *   if (g) ac_graph_launch(ctx, g);   a captured graph has not run yet: run it
+ *   ... later steps: write new inputs into the same tensors, ac_graph_launch(ctx, g) ...
+ *   ac_graph_destroy(g);
+ *
+ * Capture happens only when it was switched on (ac_context_set_graph_capture) and the
+ * backend can do it (CUDA with a driver that has stream capture); otherwise ac_graph_begin
+ * sets *capturing = 0 and the calls run at once (the CPU backends: always). While
+ * capturing, nothing runs: calls that need the host (tensor copies to or from host memory,
+ * ac_context_synchronize, ac_tensor_check_finite, attack steps that check labels) fail with
+ * AC_ERR_INVALID_ARGUMENT, and ac_loss_forward_backward skips its label-range and
+ * non-finite checks (run an uncaptured step first). A graph replays fixed device
+ * addresses and shapes: the tensors it uses must outlive it and keep their shapes; a
+ * graph keeps its context alive. Stochastic ops replay the same Philox offsets. */
+typedef struct ac_graph ac_graph;
+/* Switch capture on (enabled != 0) or off for this context; default off. Accepted, and
+ * without effect, on backends that cannot capture. */
+AC_API ac_status ac_context_set_graph_capture(ac_context* ctx, int32_t enabled);
+/* *active = 1 if ac_graph_begin would capture now; else 0 and the reason (capture switched
+ * off, or why the backend cannot) copied into reason (at most reason_size bytes,
+ * NUL-terminated; reason may be NULL). */
+AC_API ac_status ac_context_graph_capture(const ac_context* ctx, int32_t* active, char* reason,
+                                          int32_t reason_size);
+AC_API ac_status ac_graph_begin(ac_context* ctx, int32_t* capturing);
+/* *out = the instantiated graph, or NULL when ac_graph_begin did not capture. */
+AC_API ac_status ac_graph_end(ac_context* ctx, ac_graph** out);
+/* Queue one replay on the context's stream (asynchronous, like every device op). */
+AC_API ac_status ac_graph_launch(ac_context* ctx, const ac_graph* graph);
+/* NULL is fine. */
+AC_API ac_status ac_graph_destroy(ac_graph* graph);
+
 /* ---------------------------------------------------------------- tensors */
 
 typedef enum { AC_F32 = 0, AC_I32 = 1 } ac_dtype;
