@@ -17,6 +17,10 @@ dotnet build AdvCore.sln -c Release -nologo -v:quiet
 for p in tests/AdvCore.Tests src/AdvCore.Cli bench/AdvCore.Bench; do
   name=$(basename "$p")
   dotnet publish "$p" -c Release --no-build -o "$out/$name" -nologo -v:quiet
+  # Native assets of every other platform (SkiaSharp, HarfBuzz...: ~470 MB per project);
+  # the GPU hosts are linux-x64.
+  find "$out/$name/runtimes" -mindepth 1 -maxdepth 1 ! -name linux-x64 ! -name linux ! -name unix \
+    -exec rm -rf {} + 2>/dev/null || true
 done
 cp artifacts/native/Release/libadvcore.so "$out/"
 [ -x artifacts/native/Release/advcore_native_tests ] && cp artifacts/native/Release/advcore_native_tests "$out/"
@@ -35,7 +39,8 @@ cmd=${1:-tests}; [ $# -gt 0 ] && shift
 case "$cmd" in
   tests) dotnet "$here/AdvCore.Tests/AdvCore.Tests.dll" "$@" ;;
   native-tests) "$here/advcore_native_tests" "$@" ;;
-  bench) dotnet "$here/AdvCore.Bench/AdvCore.Bench.dll" --filter "${1:-*}" --exporters markdown csv ;;
+  bench) filter=${1:-*}; [ $# -gt 0 ] && shift
+         dotnet "$here/AdvCore.Bench/AdvCore.Bench.dll" --filter "$filter" --inProcess --exporters markdown csv "$@" ;;
   peers) ADVCORE_BENCH_DLL="$here/AdvCore.Bench/AdvCore.Bench.dll" PEER_OUT="${PEER_OUT:-$here/peers-out}" \
            bash -c "cd '$here' && mkdir -p bench && ln -sfn '$here/peers' bench/peers && bench/peers/run.sh --device cuda $*" ;;
   advcore) dotnet "$here/AdvCore.Cli/AdvCore.Cli.dll" "$@" ;;

@@ -74,13 +74,55 @@ enum {
  * Philox generator used by dropout and noise ops (identical streams on CPU and CUDA). */
 AC_API ac_status ac_context_create(ac_device device, int32_t threads, uint64_t seed,
                                    uint32_t flags, ac_context** out);
+/* Destroy a context handle (NULL is a no-op; a second destroy is AC_ERR_INVALID_ARGUMENT).
+ * Tensors created on it keep its resources alive until they are destroyed. */
 AC_API ac_status ac_context_destroy(ac_context* ctx);
+/* The context's device and its CPU thread count (the number actually used). */
 AC_API ac_status ac_context_device(const ac_context* ctx, ac_device* device);
 AC_API ac_status ac_context_threads(const ac_context* ctx, int32_t* threads);
 /* Wait until all queued work of the context has finished (a no-op on the CPU). */
 AC_API ac_status ac_context_synchronize(ac_context* ctx);
 /* Bytes of scratch workspace currently held by the context (im2col buffers etc.). */
 AC_API ac_status ac_context_workspace_bytes(const ac_context* ctx, int64_t* bytes);
+
+/* ---------------------------------------------------------------- CUDA graphs
+ * Optional CUDA-graph capture, for a network's forward+backward on small batches where
+ * kernel-launch overhead dominates: capture the calls once, then replay them with one
+ * launch per step. Pattern (the same code works on every backend):
+ *
+ *   int32_t capturing;  ac_graph* g = NULL;
+ *   ac_graph_begin(ctx, &capturing);
+ *   ... forward, loss, backward: ac_* calls on tensors that stay allocated ...
+ *   ac_graph_end(ctx, &g);            g == NULL: nothing was captured, the calls ran
+ *   if (g) ac_graph_launch(ctx, g);   a captured graph has not run yet: run it
+ *   ... later steps: write new inputs into the same tensors, ac_graph_launch(ctx, g) ...
+ *   ac_graph_destroy(g);
+ *
+ * Capture happens only when it was switched on (ac_context_set_graph_capture) and the
+ * backend can do it (CUDA with a driver that has stream capture); otherwise ac_graph_begin
+ * sets *capturing = 0 and the calls run at once (the CPU backends: always). While
+ * capturing, nothing runs: calls that need the host (tensor copies to or from host memory,
+ * ac_context_synchronize, ac_tensor_check_finite, attack steps that check labels) fail with
+ * AC_ERR_INVALID_ARGUMENT, and ac_loss_forward_backward skips its label-range and
+ * non-finite checks (run an uncaptured step first). A graph replays fixed device
+ * addresses and shapes: the tensors it uses must outlive it and keep their shapes; a
+ * graph keeps its context alive. Stochastic ops replay the same Philox offsets. */
+typedef struct ac_graph ac_graph;
+/* Switch capture on (enabled != 0) or off for this context; default off. Accepted, and
+ * without effect, on backends that cannot capture. */
+AC_API ac_status ac_context_set_graph_capture(ac_context* ctx, int32_t enabled);
+/* *active = 1 if ac_graph_begin would capture now; else 0 and the reason (capture switched
+ * off, or why the backend cannot) copied into reason (at most reason_size bytes,
+ * NUL-terminated; reason may be NULL). */
+AC_API ac_status ac_context_graph_capture(const ac_context* ctx, int32_t* active, char* reason,
+                                          int32_t reason_size);
+AC_API ac_status ac_graph_begin(ac_context* ctx, int32_t* capturing);
+/* *out = the instantiated graph, or NULL when ac_graph_begin did not capture. */
+AC_API ac_status ac_graph_end(ac_context* ctx, ac_graph** out);
+/* Queue one replay on the context's stream (asynchronous, like every device op). */
+AC_API ac_status ac_graph_launch(ac_context* ctx, const ac_graph* graph);
+/* NULL is fine. */
+AC_API ac_status ac_graph_destroy(ac_graph* graph);
 
 /* ---------------------------------------------------------------- tensors */
 
@@ -96,17 +138,21 @@ AC_API ac_status ac_tensor_create(ac_context* ctx, ac_dtype dtype, int32_t ndim,
 /* A tensor sharing src's storage under another shape with the same element count. */
 AC_API ac_status ac_tensor_view(ac_tensor* src, int32_t ndim, const int64_t* shape,
                                 ac_tensor** out);
+/* Release a tensor (a view keeps its storage alive until the view is destroyed too). */
 AC_API ac_status ac_tensor_destroy(ac_tensor* t);
+/* Element type and rank. */
 AC_API ac_status ac_tensor_dtype(const ac_tensor* t, ac_dtype* dtype);
 AC_API ac_status ac_tensor_ndim(const ac_tensor* t, int32_t* ndim);
 /* Copies ndim entries into shape (shape must hold AC_MAX_DIMS entries). */
 AC_API ac_status ac_tensor_shape(const ac_tensor* t, int64_t* shape);
+/* Number of elements (the product of the shape). */
 AC_API ac_status ac_tensor_count(const ac_tensor* t, int64_t* count);
 /* Host <-> tensor copies of `bytes` bytes; bytes must equal count * sizeof(element). */
 AC_API ac_status ac_tensor_copy_from_host(ac_tensor* t, const void* src, int64_t bytes);
 AC_API ac_status ac_tensor_copy_to_host(const ac_tensor* t, void* dst, int64_t bytes);
 /* dst <- src (same dtype and element count; shapes may differ). */
 AC_API ac_status ac_tensor_copy(ac_tensor* dst, const ac_tensor* src);
+/* Set every element of an f32 tensor to value. */
 AC_API ac_status ac_tensor_fill(ac_tensor* t, float value);
 /* Copy `count` samples (first dimension) from src starting at src_start into dst starting
  * at dst_start. Both must have the same per-sample shape. */
@@ -145,6 +191,7 @@ AC_API ac_status ac_conv2d_backward(ac_context* ctx, const ac_tensor* x, const a
 /* y[N,O] = x[N,I] w[O,I]^T + b[O]; x may have any shape [N, ...] with I elements per sample. */
 AC_API ac_status ac_linear_forward(ac_context* ctx, const ac_tensor* x, const ac_tensor* w,
                                    const ac_tensor* b, ac_tensor* y);
+/* Gradients given dy[N,O]: dx (shaped like x), dw, db; each may be NULL when not wanted. */
 AC_API ac_status ac_linear_backward(ac_context* ctx, const ac_tensor* x, const ac_tensor* w,
                                     const ac_tensor* dy, ac_tensor* dx, ac_tensor* dw,
                                     ac_tensor* db);
@@ -170,15 +217,18 @@ typedef struct {
 /* Max pool; padded positions never win. Ties go to the first element in row-major order. */
 AC_API ac_status ac_maxpool_forward(ac_context* ctx, const ac_tensor* x, ac_tensor* y,
                                     const ac_pool_params* p);
+/* dx = dy routed to each window's maximum (dx is overwritten, not accumulated). */
 AC_API ac_status ac_maxpool_backward(ac_context* ctx, const ac_tensor* x, const ac_tensor* dy,
                                      ac_tensor* dx, const ac_pool_params* p);
 /* Average pool; padded positions count as zeros (count_include_pad). */
 AC_API ac_status ac_avgpool_forward(ac_context* ctx, const ac_tensor* x, ac_tensor* y,
                                     const ac_pool_params* p);
+/* dx = dy spread evenly over each window. */
 AC_API ac_status ac_avgpool_backward(ac_context* ctx, const ac_tensor* dy, ac_tensor* dx,
                                      const ac_pool_params* p);
 /* y[N,C] (or [N,C,1,1]) = mean over H,W of x[N,C,H,W]. */
 AC_API ac_status ac_global_avgpool_forward(ac_context* ctx, const ac_tensor* x, ac_tensor* y);
+/* dx[N,C,H,W] = dy[N,C] / (H*W). */
 AC_API ac_status ac_global_avgpool_backward(ac_context* ctx, const ac_tensor* dy, ac_tensor* dx);
 
 /* Batch norm over N,H,W per channel of x[N,C,H,W] (or x[N,C]).

@@ -30,6 +30,7 @@ internal static class TrainCommand
         var sigma = new Option<float>("--sigma") { Description = "Gaussian augmentation σ", DefaultValueFactory = _ => 0f };
         var smoothing = new Option<float>("--label-smoothing") { Description = "Label smoothing mass (0 = off)", DefaultValueFactory = _ => 0f };
         var maxImages = new Option<int>("--max-images") { Description = "Images per epoch (0 = the whole training set)", DefaultValueFactory = _ => 0 };
+        var testCount = new Option<int>("--test-count") { Description = "Test images evaluated after each epoch (0 = the whole test split)", DefaultValueFactory = _ => 0 };
         var resume = new Option<bool>("--resume") { Description = "Continue from FILE.ckpt if it exists" };
         var data = CommonOptions.Data();
         var device = CommonOptions.Device();
@@ -37,7 +38,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a model of the zoo on a dataset");
         foreach (var o in new Option[] { model, dataset, output, epochs, batch, optimizer, lr, momentum, weightDecay, seed, activation,
-                                         noisyCopies, sigma, smoothing, maxImages, resume, data, device, threads })
+                                         noisyCopies, sigma, smoothing, maxImages, testCount, resume, data, device, threads })
             command.Options.Add(o);
 
         command.SetAction(parse =>
@@ -68,6 +69,9 @@ internal static class TrainCommand
             var log = new Progress<string>(Console.WriteLine);
             var train = DatasetCatalog.Load(datasetName, DatasetSplit.Train, parse.GetValue(data), log: log);
             var test = DatasetCatalog.Load(datasetName, DatasetSplit.Test, parse.GetValue(data), log: log);
+            int testImages = parse.GetValue(testCount);
+            CommonOptions.Check(testImages >= 0, $"--test-count must be >= 0 (got {testImages})");
+            if (testImages > 0 && testImages < test.Count) test = test.Take(0, testImages);
             using var trainer = parse.GetValue(resume) && File.Exists(checkpoint)
                 ? Resumed(checkpoint, context, architecture, options)
                 : new Trainer(Network.Build(context, architecture.InputShape, architecture.Layers, options.Seed), architecture, options, ownsNetwork: true);

@@ -36,8 +36,10 @@ AC_API ac_status ac_loss_forward_backward(ac_context* ctx, ac_loss kind, float p
       default:
         fail(AC_ERR_INVALID_ARGUMENT, format("loss: unknown loss %d", static_cast<int>(kind)));
     }
-    check_labels(op, yt, k);
-    if (!ctx->backend->all_finite(lt.f32(), lt.count()))
+    // The value checks read the device back: skipped while a graph is being captured
+    // (advcore.h, ac_graph_begin).
+    if (!ctx->capturing) check_labels(op, yt, k);
+    if (!ctx->capturing && !ctx->backend->all_finite(lt.f32(), lt.count()))
       fail(AC_ERR_NON_FINITE, "loss: logits hold NaN or infinite values (diverged network or NaN input?)");
     ctx->backend->loss_forward_backward(l, param, n, k, lt.f32(), yt.i32(), loss->f32(),
                                         dlogits ? dlogits->f32() : nullptr);

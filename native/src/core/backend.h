@@ -180,15 +180,19 @@ class Backend {
                          int64_t /*max_changed*/) {
     not_implemented("jsma_step");
   }
-  // TEMPORARY: the first jsma_step signature (before changed/max_changed), kept only so that
-  // backends written against it still compile until they port the current rule. The ABI never
-  // calls it. Remove once no backend overrides it.
-  virtual void jsma_step(int64_t /*n*/, int64_t /*d*/, int64_t /*k*/, float* /*y*/,
-                         const float* /*grad_target*/, const float* /*grad_other*/,
-                         const float* /*logits*/, const int32_t* /*labels*/, float* /*domain*/,
-                         int32_t* /*active*/, float /*theta*/) {
-    not_implemented("jsma_step (superseded signature)");
+
+  // ---- CUDA graphs (stream capture), optional. nullptr when this backend can capture;
+  // otherwise why not (the CPU backends run every call eagerly: nothing to capture).
+  virtual const char* graph_unsupported_reason() const {
+    return "the CPU backends run every call at once; there is nothing to capture";
   }
+  // Between graph_begin and graph_end the backend records its work instead of running it;
+  // anything that needs the host (copies to or from host memory, synchronize, all_finite)
+  // fails with AC_ERR_INVALID_ARGUMENT. graph_end returns an opaque executable graph.
+  virtual void graph_begin() { not_implemented("graph_begin"); }
+  virtual void* graph_end() { not_implemented("graph_end"); }
+  virtual void graph_launch(void* /*graph*/) { not_implemented("graph_launch"); }
+  virtual void graph_destroy(void* /*graph*/) noexcept {}
 
  protected:
   [[noreturn]] void not_implemented(const char* op) const;

@@ -11,6 +11,8 @@ struct ac_context {
   int32_t threads = 1;
   uint64_t seed = 0;
   uint32_t flags = 0;
+  bool graph_capture = false;  // ac_context_set_graph_capture
+  bool capturing = false;      // between a capturing ac_graph_begin and ac_graph_end
   std::unique_ptr<ac::Backend> backend;
 };
 

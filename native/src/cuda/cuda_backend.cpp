@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "allocator.h"
@@ -280,6 +281,8 @@ class CudaBackend final : public Backend {
     a.cuCtxSetCurrent(gpu_.ctx);
     if (stream_) a.cuStreamSynchronize(stream_);
     if (workspace_) allocator_->release_uncached(workspace_);
+    for (auto [p, uncached] : retired_)
+      uncached ? allocator_->release_uncached(p) : allocator_->release(p);
     allocator_.reset();
     if (blas_) cublas().api.cublasDestroy(blas_);
     if (stream_) a.cuStreamDestroy(stream_);
@@ -297,10 +300,11 @@ class CudaBackend final : public Backend {
     bind();
     return allocator_->allocate(bytes);
   }
-  void free(void* p) noexcept override { allocator_->release(p); }
+  void free(void* p) noexcept override { release_block(p, false); }
 
   void copy_from_host(void* dst, const void* src, size_t bytes) override {
     if (bytes == 0) return;
+    no_host_work_while_capturing("copy_from_host");
     bind();
     check(api().cuMemcpyHtoDAsync(dptr(dst), src, bytes, stream_), "cuMemcpyHtoDAsync");
     // The caller may reuse or free `src` as soon as we return.
@@ -308,6 +312,7 @@ class CudaBackend final : public Backend {
   }
   void copy_to_host(void* dst, const void* src, size_t bytes) override {
     if (bytes == 0) return;
+    no_host_work_while_capturing("copy_to_host");
     bind();
     check(api().cuMemcpyDtoHAsync(dst, dptr(src), bytes, stream_), "cuMemcpyDtoHAsync");
     sync();
@@ -335,11 +340,13 @@ class CudaBackend final : public Backend {
           "cuMemsetD32Async");
   }
   void synchronize() override {
+    no_host_work_while_capturing("synchronize");
     bind();
     sync();
   }
   bool all_finite(const float* x, int64_t count) override {
     if (count <= 0) return true;
+    no_host_work_while_capturing("all_finite");
     bind();
     Scratch flag(*this, sizeof(int));
     check(api().cuMemsetD32Async(dptr(flag.get()), 0u, 1, stream_), "cuMemsetD32Async");
@@ -697,17 +704,85 @@ class CudaBackend final : public Backend {
     launch(k_.ac_jsma_step, "ac_jsma_step", block_grid(n), kThreads, n, d, k, y, grad_target,
            grad_other, logits, labels, domain, changed, active, theta, max_changed);
   }
-  using Backend::jsma_step;  // the superseded overload stays the base class's
+
+  // ---------------------------------------------------------------- CUDA graphs
+  // Stream capture in relaxed mode (the caching allocator may cuMemAlloc meanwhile). Blocks
+  // freed during a capture may be used by the graph, so they are parked (retired_) rather
+  // than recycled, and so is a replaced im2col workspace while any graph lives; all parked
+  // blocks go back when the last graph is destroyed. Tensors a graph reads or writes must
+  // outlive it (advcore.h). Not yet run on a GPU: see README.md, "What awaits a GPU run".
+
+  const char* graph_unsupported_reason() const override {
+    return driver().graphs ? nullptr : driver().graph_error.c_str();
+  }
+  void graph_begin() override {
+    if (!driver().graphs) fail(AC_ERR_NOT_AVAILABLE, "CUDA graphs: " + driver().graph_error);
+    if (capturing_) fail(AC_ERR_INVALID_ARGUMENT, "graph_begin: a capture is already in progress");
+    bind();
+    check(driver().graph.cuStreamBeginCapture(stream_, CU_STREAM_CAPTURE_MODE_RELAXED),
+          "cuStreamBeginCapture");
+    capturing_ = true;
+  }
+  void* graph_end() override {
+    if (!capturing_) fail(AC_ERR_INVALID_ARGUMENT, "graph_end: no capture in progress");
+    bind();
+    const GraphApi& g = driver().graph;
+    capturing_ = false;  // the driver ends the capture even when it reports an error
+    CUgraph graph = nullptr;
+    check(g.cuStreamEndCapture(stream_, &graph), "cuStreamEndCapture");
+    CUgraphExec exec = nullptr;
+    CUresult r = g.cuGraphInstantiateWithFlags(&exec, graph, 0);
+    g.cuGraphDestroy(graph);
+    check(r, "cuGraphInstantiateWithFlags");
+    ++live_graphs_;
+    return exec;
+  }
+  void graph_launch(void* graph) override {
+    no_host_work_while_capturing("graph_launch");
+    bind();
+    check(driver().graph.cuGraphLaunch(static_cast<CUgraphExec>(graph), stream_), "cuGraphLaunch");
+  }
+  void graph_destroy(void* graph) noexcept override {
+    if (!graph) return;
+    api().cuCtxSetCurrent(gpu_.ctx);
+    sync_noexcept();  // a launch may still be running
+    driver().graph.cuGraphExecDestroy(static_cast<CUgraphExec>(graph));
+    if (--live_graphs_ == 0 && !capturing_) {
+      for (auto [p, uncached] : retired_)
+        uncached ? allocator_->release_uncached(p) : allocator_->release(p);
+      retired_.clear();
+    }
+  }
 
  private:
   enum class ConvMode { Auto, Gemm, Direct };
+
+  void no_host_work_while_capturing(const char* op) const {
+    if (capturing_)
+      fail(AC_ERR_INVALID_ARGUMENT,
+           format("%s needs the host, which is not allowed while a CUDA graph is being "
+                  "captured (between ac_graph_begin and ac_graph_end)", op));
+  }
+  // Back to the allocator, or parked while a graph may still use the block.
+  void release_block(void* p, bool uncached) noexcept {
+    if (!p) return;
+    if (capturing_ || (uncached && live_graphs_ > 0)) {
+      try {
+        retired_.emplace_back(p, uncached);
+        return;
+      } catch (...) {  // out of host memory: leak the block rather than risk reuse
+        return;
+      }
+    }
+    uncached ? allocator_->release_uncached(p) : allocator_->release(p);
+  }
 
   // A temporary device block from the caching allocator, released at scope exit (the
   // stream orders its reuse after the kernels queued here).
   class Scratch {
    public:
     Scratch(CudaBackend& b, size_t bytes) : b_(b), p_(b.allocator_->allocate(bytes)) {}
-    ~Scratch() { b_.allocator_->release(p_); }
+    ~Scratch() { b_.release_block(p_, false); }
     Scratch(const Scratch&) = delete;
     Scratch& operator=(const Scratch&) = delete;
     void* get() const { return p_; }
@@ -821,7 +896,7 @@ class CudaBackend final : public Backend {
     size_t bytes = static_cast<size_t>((Q + O) * nc * P) * sizeof(float);
     if (bytes > workspace_size_) {
       if (workspace_) {
-        allocator_->release_uncached(workspace_);
+        release_block(workspace_, true);
         workspace_ = nullptr;
         workspace_size_ = 0;
       }
@@ -841,6 +916,9 @@ class CudaBackend final : public Backend {
   void* workspace_ = nullptr;
   size_t workspace_size_ = 0;
   std::string name_;
+  bool capturing_ = false;
+  int live_graphs_ = 0;
+  std::vector<std::pair<void*, bool>> retired_;  // (block, uncached), see graph_destroy
 };
 
 }  // namespace

@@ -75,6 +75,23 @@ Driver load_driver() {
     return d;
   }
   d.ok = true;
+  GraphApi& g = d.graph;
+  std::string g_missing;
+  auto want = [&](const char* name, auto* fn) {
+    if (!resolve(lib, name, fn)) g_missing += (g_missing.empty() ? "" : ", ") + std::string(name);
+  };
+  want("cuStreamBeginCapture_v2", &g.cuStreamBeginCapture);
+  want("cuStreamEndCapture", &g.cuStreamEndCapture);
+  want("cuGraphInstantiateWithFlags", &g.cuGraphInstantiateWithFlags);
+  want("cuGraphLaunch", &g.cuGraphLaunch);
+  want("cuGraphExecDestroy", &g.cuGraphExecDestroy);
+  want("cuGraphDestroy", &g.cuGraphDestroy);
+  if (g_missing.empty()) {
+    d.graphs = true;
+  } else {
+    d.graph = GraphApi{};
+    d.graph_error = "libcuda.so.1 lacks " + g_missing + " (CUDA graphs need a CUDA 11.4+ driver)";
+  }
   return d;
 }
 

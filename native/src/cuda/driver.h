@@ -19,6 +19,8 @@ using CUcontext = struct CUctx_st*;
 using CUmodule = struct CUmod_st*;
 using CUfunction = struct CUfunc_st*;
 using CUstream = struct CUstream_st*;
+using CUgraph = struct CUgraph_st*;
+using CUgraphExec = struct CUgraphExec_st*;
 
 constexpr CUresult CUDA_SUCCESS = 0;
 constexpr CUresult CUDA_ERROR_OUT_OF_MEMORY = 2;
@@ -35,6 +37,9 @@ constexpr int CU_JIT_ERROR_LOG_BUFFER = 5;
 constexpr int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
 
 constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
+// CUstreamCaptureMode: relaxed lets cuMemAlloc run during a capture (the caching allocator
+// may need a fresh block); it is not recorded in the graph.
+constexpr int CU_STREAM_CAPTURE_MODE_RELAXED = 2;
 
 struct DriverApi {
   CUresult (*cuInit)(unsigned flags);
@@ -70,12 +75,27 @@ struct DriverApi {
   CUresult (*cuGetErrorString)(CUresult error, const char** text);
 };
 
+// CUDA graphs (stream capture), optional: resolved separately so that a driver without
+// them still runs everything else. All non-null or all null (Driver::graph_error says why).
+struct GraphApi {
+  CUresult (*cuStreamBeginCapture)(CUstream stream, int mode);                   // _v2
+  CUresult (*cuStreamEndCapture)(CUstream stream, CUgraph* graph);
+  CUresult (*cuGraphInstantiateWithFlags)(CUgraphExec* exec, CUgraph graph,
+                                          unsigned long long flags);
+  CUresult (*cuGraphLaunch)(CUgraphExec exec, CUstream stream);
+  CUresult (*cuGraphExecDestroy)(CUgraphExec exec);
+  CUresult (*cuGraphDestroy)(CUgraph graph);
+};
+
 // The driver library, loaded once per process. `ok` false: `error` says why (dlopen
 // message or missing symbol); nothing else is valid then.
 struct Driver {
   bool ok = false;
   std::string error;
   DriverApi api{};
+  bool graphs = false;      // GraphApi resolved
+  std::string graph_error;  // why not, when !graphs
+  GraphApi graph{};
 };
 const Driver& driver();
 
