@@ -55,7 +55,7 @@ internal static class ReproduceCommand
             var results = new List<(ThesisRow Row, AttackRun? Run, string? Error, double Wall)>();
             foreach (var row in thesis.Rows)
             {
-                string label = row.Variant is null ? $"{row.Attack} {row.Grads}" : $"{row.Attack} {row.Grads} ({row.Variant})";
+                string label = row.Variant is null || row.Variant == row.Grads ? $"{row.Attack} {row.Grads}" : $"{row.Attack} {row.Grads} ({row.Variant})";
                 var clock = Stopwatch.StartNew();
                 try
                 {
