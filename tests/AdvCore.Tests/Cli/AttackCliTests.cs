@@ -145,7 +145,8 @@ public class AttackCliTests
     {
         string model = Model();
         string folder = Path.Combine(_dir, table);
-        var (code, output, error) = CliRunner.Run("reproduce", table, "--model", model, "--dataset", "mnist", "--count", "4", "--batch", "4",
+        // Two images: Table 5.2 alone is 11 runs (I-FGSM and PGD over 10-11 budgets each).
+        var (code, output, error) = CliRunner.Run("reproduce", table, "--model", model, "--dataset", "mnist", "--count", "2", "--batch", "2",
                                                   "--out", folder, "--data", Data);
         Assert.That(code, Is.Zero, error);
         var jsons = Directory.GetFiles(folder, "*.json");
