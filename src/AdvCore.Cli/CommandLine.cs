@@ -12,6 +12,10 @@ internal static class CommandLine
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(AttackCommand.Create());
+        root.Subcommands.Add(ReproduceCommand.Create());
+        root.Subcommands.Add(MergeCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(DevicesCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -112,7 +112,7 @@ internal static class TrainCommand
         }
     }
 
-    private static Dictionary<string, string> TrainingRecord(Trainer trainer, string dataset)
+    internal static Dictionary<string, string> TrainingRecord(Trainer trainer, string dataset)
     {
         var o = trainer.Options;
         var last = trainer.History[^1];

@@ -25,6 +25,12 @@ public sealed record AttackRunRecord
     /// <summary>Model name or path, when known.</summary>
     public string? Model { get; init; }
 
+    /// <summary>
+    /// A short name for the setting when the attack and iteration count alone do not tell runs apart
+    /// (e.g. "5×20" for C&amp;W, "rounding at end" for BP in Table 5.1); null otherwise.
+    /// </summary>
+    public string? Variant { get; init; }
+
     /// <summary>Gradient evaluations of one run of the attack ("# Grads" of the thesis tables).</summary>
     public int Iterations { get; init; }
 
@@ -66,7 +72,7 @@ public sealed record AttackRunRecord
 
     /// <summary>A label for charts and tables, e.g. "bp 20" or "cw 100 (real)".</summary>
     [JsonIgnore]
-    public string Label => $"{Attack} {Iterations}{(Quantized ? "" : " (real)")}";
+    public string Label => $"{Attack} {Variant ?? Iterations.ToString(System.Globalization.CultureInfo.InvariantCulture)}{(Quantized ? "" : " (real)")}";
 
     /// <summary>
     /// A record whose statistics are computed from <paramref name="images"/> and
@@ -118,6 +124,7 @@ public sealed record AttackRunRecord
             Same(first.Iterations, r.Iterations, "iterations");
             Same(first.Quantized, r.Quantized, "quantized");
             Same(first.DUpp, r.DUpp, "d_upp");
+            Same(first.Variant, r.Variant, "variant");
             if (!first.Options.OrderBy(p => p.Key).SequenceEqual(r.Options.OrderBy(p => p.Key)))
                 throw new ArgumentException($"cannot merge runs of {first.Attack} with different options", nameof(records));
             dataset = Agree(dataset, r.Dataset, "dataset");
@@ -140,7 +147,7 @@ public sealed record AttackRunRecord
         if (clash >= 0)
             throw new ArgumentException($"image {clash} is attacked in one shard and misclassified in another: the shards used different models", nameof(records));
         return Create(first.Attack, first.Options, dataset, model, first.Iterations, first.Quantized, first.DUpp,
-                      list.Sum(r => r.Seconds), images.Values, skipped);
+                      list.Sum(r => r.Seconds), images.Values, skipped) with { Variant = first.Variant };
 
         static void Same<T>(T a, T b, string what)
         {
@@ -192,7 +199,7 @@ public sealed record AttackRunRecord
         if (record.Images.Select(i => i.Index).Distinct().Count() != record.Images.Count)
             throw new InvalidDataException("inconsistent record: an image index appears twice");
         return Create(record.Attack, record.Options ?? new Dictionary<string, string>(), record.Dataset, record.Model, record.Iterations,
-                      record.Quantized, record.DUpp, record.Seconds, record.Images, record.Misclassified);
+                      record.Quantized, record.DUpp, record.Seconds, record.Images, record.Misclassified) with { Variant = record.Variant };
     }
 
     /// <summary>Writes the JSON atomically (temporary file, then rename).</summary>

@@ -27,6 +27,8 @@ public static class OperatingCharacteristicChart
             line.ConnectStyle = ConnectStyle.StepHorizontal;
             line.MarkerSize = 0;
             line.LineWidth = 2;
+            // The palette has 10 colours; Table 5.2 has 11 runs: dash the ones whose colour repeats.
+            if (plot.GetPlottables().Count() > 10) line.LinePattern = LinePattern.Dashed;
             line.LegendText = $"{record.Label}: P_suc {record.PSuc:F2}, D̄ {(record.MeanL2 is double m ? m.ToString("F2") : "–")}";
             right = Math.Max(right, points[^1].Distortion * 1.02);
         }

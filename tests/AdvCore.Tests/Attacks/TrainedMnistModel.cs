@@ -16,17 +16,24 @@ internal sealed class TrainedMnistModel
 
     internal const int TestCount = 200;
 
+    /// <summary>The layers of the small CNN.</summary>
+    internal static IReadOnlyList<LayerSpec> Layers { get; } =
+    [
+        new Conv2dLayer(8, 5, 2, Padding.Same), ActivationLayer.LeakyReLU(0.1f),
+        new Conv2dLayer(16, 5, 2, Padding.Same), ActivationLayer.LeakyReLU(0.1f),
+        new LinearLayer(10),
+    ];
+
+    /// <summary>Writes the trained model as a model file (architecture "tiny-c4") for the command-line tests.</summary>
+    internal void Save(string path) =>
+        global::AdvCore.Models.ModelFile.Save(path, new global::AdvCore.Models.ModelArchitecture("tiny-c4", [1, 28, 28], 10, Layers), Network);
+
     private TrainedMnistModel()
     {
         Folder = MnistIdx.Folder();
         if (Folder is null) return;
         Context = Context.Create(Device.Cpu, threads: 2, seed: 5);
-        Network = Network.Build(Context, [1, 28, 28],
-        [
-            new Conv2dLayer(8, 5, 2, Padding.Same), ActivationLayer.LeakyReLU(0.1f),
-            new Conv2dLayer(16, 5, 2, Padding.Same), ActivationLayer.LeakyReLU(0.1f),
-            new LinearLayer(10),
-        ], seed: 3);
+        Network = Network.Build(Context, [1, 28, 28], Layers, seed: 3);
         var (trainX, trainY) = MnistIdx.Load(Folder, train: true, 6000);
         (TestImages, TestLabels) = MnistIdx.Load(Folder, train: false, TestCount);
         Train(trainX, trainY);

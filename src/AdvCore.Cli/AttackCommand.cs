@@ -1,0 +1,109 @@
+using System.CommandLine;
+using AdvCore.Attacks;
+using AdvCore.Data;
+using AdvCore.Evaluation;
+using AdvCore.Models;
+
+namespace AdvCore.Cli;
+
+/// <summary>
+/// <c>advcore attack</c>: runs one attack with the thesis settings over a slice of the test set
+/// (thesis §3.3 protocol: only correctly classified images are attacked), prints P_suc, D̄, P_upp,
+/// # grads and seconds, and writes the result record (JSON, atomically) and optionally the
+/// adversarial images, the operating characteristic (CSV, PNG) and an image grid.
+/// </summary>
+internal static class AttackCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Required<string>("--model", "Model file (safetensors written by advcore train)");
+        var dataset = CommonOptions.Required<string>("--dataset", "mnist, fashion-mnist or cifar10");
+        var attack = CommonOptions.Required<string>("--attack", $"Attack: {string.Join(", ", AttackFactory.Names)}");
+        var iterations = new Option<int?>("--iterations")
+        {
+            Description = "Iterations K = gradient evaluations per run (cw: Adam iterations per λ; deepfool/jsma: maximum; fgsm/rfgsm: ignored). Default: the thesis setting",
+        };
+        var count = new Option<int>("--count") { Description = "Attack the first N test images (from --start)", DefaultValueFactory = _ => 1000 };
+        var start = new Option<int>("--start") { Description = "Index of the first test image (for sharding; combine shards with advcore merge)", DefaultValueFactory = _ => 0 };
+        var batch = new Option<int>("--batch") { Description = "Images per attack batch", DefaultValueFactory = _ => 100 };
+        var noQuantize = new Option<bool>("--no-quantize") { Description = "Real-valued adversarial images (thesis Table 5.3) instead of the 8-bit grid" };
+        var parameters = new Option<string[]>("--param")
+        {
+            Description = "Attack option as key=value on top of the thesis settings, e.g. epsilons=0.1,0.2 or gamma-min=0.6 (repeatable; cw also takes schedule=5x20|1x100)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var output = CommonOptions.Required<string>("--out", "Result record to write (JSON)");
+        var saveImages = new Option<string?>("--save-images") { Description = "Also write the adversarial images of the attacked images (safetensors: images, indices, labels, adv_labels)" };
+        var csv = new Option<string?>("--csv") { Description = "Also write the operating characteristic P(D) as CSV" };
+        var chart = new Option<string?>("--chart") { Description = "Also write the operating characteristic as PNG" };
+        var grid = new Option<string?>("--grid") { Description = "Also write a PNG grid of 8 originals, adversarials and perturbations" };
+        var data = CommonOptions.Data();
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+
+        var command = new Command("attack", "Attack a model on the first N test images and write the result record");
+        foreach (var o in new Option[] { model, dataset, attack, iterations, count, start, batch, noQuantize, parameters, output, saveImages, csv, chart, grid, data, device, threads })
+            command.Options.Add(o);
+
+        command.SetAction(parse =>
+        {
+            string datasetName = DatasetCatalog.Normalize(parse.GetValue(dataset)!);
+            int n = parse.GetValue(count), first = parse.GetValue(start);
+            CommonOptions.Check(n >= 1, $"--count must be >= 1 (got {n})");
+            CommonOptions.Check(first >= 0, $"--start must be >= 0 (got {first})");
+            var attackInstance = AttackSetup.Build(parse.GetValue(attack)!, datasetName, parse.GetValue(iterations), !parse.GetValue(noQuantize),
+                                                   AttackSetup.ParseParameters(parse.GetValue(parameters)));
+            string modelPath = parse.GetValue(model)!;
+            string outPath = parse.GetValue(output)!;
+
+            using var context = CommonOptions.CreateContext(parse.GetValue(device)!, parse.GetValue(threads));
+            using var loaded = ModelFile.Load(modelPath, context);
+            var test = DatasetCatalog.Load(datasetName, DatasetSplit.Test, parse.GetValue(data), log: new Progress<string>(Console.WriteLine));
+            var slice = AttackSetup.Slice(test, first, n);
+            var classifier = new NetworkClassifier(loaded.Network);
+            AttackSetup.CheckShape(classifier, slice, modelPath);
+
+            string? imagesPath = parse.GetValue(saveImages);
+            Console.WriteLine($"{attackInstance.Name} ({attackInstance.Iterations} grads, {(attackInstance.Options.Quantize ? "quantized" : "real-valued")}) " +
+                              $"against {loaded.Architecture.Name} on {datasetName} test images {first}..{first + n - 1}");
+            var run = AttackSetup.Run(classifier, attackInstance, slice, first, parse.GetValue(batch), datasetName, Path.GetFileName(modelPath),
+                                      null, imagesPath is null ? 8 : int.MaxValue, $"{attackInstance.Name} {attackInstance.Iterations}");
+            var record = run.Record;
+            Console.WriteLine($"{record.Label}: {AttackSetup.Summary(record)}");
+
+            AttackSetup.EnsureFolder(outPath);
+            record.Save(outPath);
+            Console.WriteLine($"wrote {outPath}");
+            if (imagesPath is not null)
+            {
+                AttackSetup.EnsureFolder(imagesPath);
+                AttackSetup.SaveImages(imagesPath, run.Examples, slice.Shape, record);
+                Console.WriteLine($"wrote {imagesPath} ({run.Examples.Count} images)");
+            }
+            if (parse.GetValue(csv) is { } csvPath)
+            {
+                AttackSetup.EnsureFolder(csvPath);
+                ResultFiles.WriteOperatingCharacteristics(csvPath, [record]);
+                Console.WriteLine($"wrote {csvPath}");
+            }
+            if (parse.GetValue(chart) is { } chartPath)
+            {
+                AttackSetup.EnsureFolder(chartPath);
+                OperatingCharacteristicChart.Save(chartPath, [record], $"{record.Label} on {datasetName}");
+                Console.WriteLine($"wrote {chartPath}");
+            }
+            if (parse.GetValue(grid) is { } gridPath)
+            {
+                if (run.Examples.Count == 0) Console.WriteLine($"no attacked image to draw; {gridPath} not written");
+                else
+                {
+                    AttackSetup.EnsureFolder(gridPath);
+                    AdversarialGrid.Save(gridPath, run.Examples.Take(8).ToList(), slice.Shape);
+                    Console.WriteLine($"wrote {gridPath}");
+                }
+            }
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,143 @@
+using System.Globalization;
+using AdvCore.Attacks;
+using AdvCore.Data;
+using AdvCore.Evaluation;
+using AdvCore.IO;
+
+namespace AdvCore.Cli;
+
+/// <summary>
+/// What <c>attack</c>, <c>reproduce</c> and <c>demo</c> share: building an attack from the thesis
+/// settings plus command-line overrides, running it over a slice of the test set with progress,
+/// and writing the result files.
+/// </summary>
+internal static class AttackSetup
+{
+    /// <summary>
+    /// The attack <paramref name="name"/> with the thesis settings for <paramref name="dataset"/>, then
+    /// <paramref name="iterations"/> (when given), <paramref name="quantize"/> and the name=value
+    /// <paramref name="parameters"/>. For cw, the pseudo-parameter <c>schedule=5x20|1x100</c> picks
+    /// the thesis schedule (default 5x20; η and λ follow it) and <paramref name="iterations"/> sets
+    /// the Adam iterations per λ; deepfool and jsma take it as their maximum; fgsm and rfgsm use one
+    /// gradient and ignore it.
+    /// </summary>
+    public static IAttack Build(string name, string dataset, int? iterations, bool quantize, IReadOnlyDictionary<string, string> parameters)
+    {
+        if (iterations is int k && k < 1) throw new ArgumentException($"--iterations must be >= 1 (got {k})");
+        var defaults = AttackFactory.DefaultOptions(name); // throws "unknown attack" with the list
+        var rest = new Dictionary<string, string>(parameters, StringComparer.OrdinalIgnoreCase);
+        AttackOptions options;
+        if (defaults is CarliniWagnerOptions)
+        {
+            string schedule = rest.Remove("schedule", out var s) ? s : "5x20";
+            options = CarliniWagnerOptions.Thesis(dataset, schedule);
+        }
+        else
+        {
+            if (rest.ContainsKey("schedule")) throw new ArgumentException($"option 'schedule' is only for cw, not {name}");
+            options = AttackFactory.ThesisOptions(name, dataset);
+        }
+        if (iterations is int n)
+        {
+            string? option = options switch
+            {
+                DeepFoolOptions or JsmaOptions => "max-iterations",
+                FgsmOptions or RandomFgsmOptions => null,
+                _ => "iterations",
+            };
+            if (option is not null) options = OptionSetter.With(options, option, n.ToString(CultureInfo.InvariantCulture));
+        }
+        if (!quantize) options = options with { Quantize = false };
+        foreach (var (key, value) in rest) options = OptionSetter.With(options, key, value);
+        return AttackFactory.Create(name, options);
+    }
+
+    /// <summary>Reads --param key=value pairs.</summary>
+    public static Dictionary<string, string> ParseParameters(IEnumerable<string>? pairs)
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string pair in pairs ?? [])
+        {
+            int eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0) throw new ArgumentException($"--param expects key=value, got '{pair}'");
+            result[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
+        }
+        return result;
+    }
+
+    /// <summary>Images [start, start+count) of the test split, with a clear error when they are not there.</summary>
+    public static LabeledImages Slice(LabeledImages test, int start, int count)
+    {
+        CommonOptions.Check(start >= 0, $"--start must be >= 0 (got {start})");
+        CommonOptions.Check(count >= 1, $"--count must be >= 1 (got {count})");
+        CommonOptions.Check((long)start + count <= test.Count,
+            $"--start {start} --count {count} goes beyond the {test.Count} images of the {test.Name} split");
+        return test.Take(start, count);
+    }
+
+    /// <summary>Refuses a model whose input is not the dataset's image shape.</summary>
+    public static void CheckShape(IClassifier model, LabeledImages data, string modelPath)
+    {
+        if (!model.InputShape.SequenceEqual(data.Shape))
+            throw new ArgumentException($"{modelPath} takes images of shape [{string.Join(',', model.InputShape)}], {data.Name} has [{string.Join(',', data.Shape)}]");
+    }
+
+    /// <summary>Runs <paramref name="attack"/> over <paramref name="slice"/> (dataset indices from <paramref name="start"/>) with a progress line.</summary>
+    public static AttackRun Run(IClassifier model, IAttack attack, LabeledImages slice, int start, int batch, string dataset, string? modelName,
+                                string? variant, int keepExamples, string title)
+    {
+        CommonOptions.Check(batch >= 1, $"--batch must be >= 1 (got {batch})");
+        float[] pixels = slice.Pixels.ToArray();
+        int[] labels = slice.Labels.ToArray();
+        int[] indices = [.. Enumerable.Range(start, slice.Count)];
+        var run = ProgressLine.Run(title, update =>
+        {
+            var runner = new AttackRunner(model, attack, new AttackRunnerOptions
+            {
+                BatchSize = batch,
+                UpperDistortion = Budgets.UpperDistortion(dataset),
+                Dataset = dataset,
+                Model = modelName,
+                KeepExamples = keepExamples,
+                Progress = p => update((double)p.Processed / p.Total,
+                    string.Create(CultureInfo.InvariantCulture, $"{p.Processed}/{p.Total} images, P_suc {p.SuccessRate:F3}")),
+            });
+            return runner.Run(pixels, labels, indices);
+        });
+        return run with { Record = run.Record with { Variant = variant } };
+    }
+
+    /// <summary>One line of statistics, e.g. "P_suc 1.000  D̄ 1.452  P_upp 0.861 (D_upp 2)  # grads 20  12.3 s".</summary>
+    public static string Summary(AttackRunRecord r) => string.Create(CultureInfo.InvariantCulture,
+        $"P_suc {r.PSuc:F3}  D̄ {Mean(r)}  P_upp {r.PUpp:F3} (D_upp {r.DUpp:G3})  # grads {r.Iterations} (mean spent {r.Gradients:F1})  {r.Seconds:F1} s  [N = {r.Correct} of {r.Count}]");
+
+    public static string Mean(AttackRunRecord r) => r.MeanL2 is double m ? m.ToString("F3", CultureInfo.InvariantCulture) : "–";
+
+    /// <summary>
+    /// Writes the adversarial images of <paramref name="examples"/> (by increasing index) as safetensors:
+    /// <c>images</c> f32 [M,C,H,W], <c>indices</c> i64 [M], <c>labels</c> i64 [M], <c>adv_labels</c> i64 [M].
+    /// </summary>
+    public static void SaveImages(string path, IReadOnlyList<AdversarialExample> examples, int[] shape, AttackRunRecord record)
+    {
+        var sorted = examples.OrderBy(e => e.Index).ToList();
+        int d = shape.Aggregate(1, (a, b) => a * b);
+        var images = new float[sorted.Count * d];
+        for (int i = 0; i < sorted.Count; i++) sorted[i].Adversarial.CopyTo(images, i * d);
+        new SafeTensorWriter()
+            .Add("images", images, [sorted.Count, .. shape.Select(v => (long)v)])
+            .Add("indices", sorted.Select(e => (long)e.Index).ToArray(), sorted.Count)
+            .Add("labels", sorted.Select(e => (long)e.Label).ToArray(), sorted.Count)
+            .Add("adv_labels", sorted.Select(e => (long)e.AdversarialLabel).ToArray(), sorted.Count)
+            .Metadata("attack", record.Label)
+            .Metadata("quantized", record.Quantized ? "true" : "false")
+            .Metadata("dataset", record.Dataset ?? "")
+            .Save(path);
+    }
+
+    /// <summary>Creates the folder of <paramref name="path"/> when it has one.</summary>
+    public static void EnsureFolder(string path)
+    {
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+    }
+}

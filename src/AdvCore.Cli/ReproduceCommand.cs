@@ -1,0 +1,146 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using AdvCore.Attacks;
+using AdvCore.Data;
+using AdvCore.Evaluation;
+using AdvCore.Models;
+
+namespace AdvCore.Cli;
+
+/// <summary>
+/// <c>advcore reproduce table-5.1|table-5.2|table-5.3</c>: runs every attack of a thesis table on
+/// the same test images, writes one JSON per attack, the summary and operating-characteristic CSVs,
+/// the operating-characteristic chart and an image grid into a folder, and prints our table beside
+/// the thesis's numbers (<see cref="ThesisTables"/>). A failing attack is reported and skipped; the
+/// exit code is then 1.
+/// </summary>
+internal static class ReproduceCommand
+{
+    public static Command Create()
+    {
+        var table = new Argument<string>("table") { Description = string.Join(", ", ThesisTables.Names) };
+        var model = CommonOptions.Required<string>("--model", "Model file (safetensors written by advcore train)");
+        var dataset = CommonOptions.Required<string>("--dataset", "mnist, fashion-mnist or cifar10");
+        var count = new Option<int>("--count") { Description = "Attack the first N test images", DefaultValueFactory = _ => 1000 };
+        var batch = new Option<int>("--batch") { Description = "Images per attack batch", DefaultValueFactory = _ => 100 };
+        var output = CommonOptions.Required<string>("--out", "Folder for the results (created if needed)");
+        var data = CommonOptions.Data();
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+        var command = new Command("reproduce", "Run every attack of a thesis table (5.1, 5.2, 5.3) and print it beside the thesis's numbers");
+        command.Arguments.Add(table);
+        foreach (var o in new Option[] { model, dataset, count, batch, output, data, device, threads }) command.Options.Add(o);
+
+        command.SetAction(parse =>
+        {
+            var thesis = ThesisTables.Get(parse.GetValue(table)!);
+            string datasetName = DatasetCatalog.Normalize(parse.GetValue(dataset)!);
+            int n = parse.GetValue(count), batchSize = parse.GetValue(batch);
+            CommonOptions.Check(n >= 1, $"--count must be >= 1 (got {n})");
+            CommonOptions.Check(batchSize >= 1, $"--batch must be >= 1 (got {batchSize})");
+            string folder = parse.GetValue(output)!;
+            string modelPath = parse.GetValue(model)!;
+
+            using var context = CommonOptions.CreateContext(parse.GetValue(device)!, parse.GetValue(threads));
+            using var loaded = ModelFile.Load(modelPath, context);
+            var test = DatasetCatalog.Load(datasetName, DatasetSplit.Test, parse.GetValue(data), log: new Progress<string>(Console.WriteLine));
+            var slice = AttackSetup.Slice(test, 0, n);
+            var classifier = new NetworkClassifier(loaded.Network);
+            AttackSetup.CheckShape(classifier, slice, modelPath);
+            Directory.CreateDirectory(folder);
+
+            Console.WriteLine($"{thesis.Name}: {thesis.Title}; {loaded.Architecture.Name} on {datasetName}, test images 0..{n - 1}, {thesis.Rows.Count} runs");
+            var results = new List<(ThesisRow Row, AttackRun? Run, string? Error, double Wall)>();
+            foreach (var row in thesis.Rows)
+            {
+                string label = row.Variant is null || row.Variant == row.Grads ? $"{row.Attack} {row.Grads}" : $"{row.Attack} {row.Grads} ({row.Variant})";
+                var clock = Stopwatch.StartNew();
+                try
+                {
+                    var attack = AttackSetup.Build(row.Attack, datasetName, row.Iterations, thesis.Quantize, row.Parameters);
+                    var run = AttackSetup.Run(classifier, attack, slice, 0, batchSize, datasetName, Path.GetFileName(modelPath), row.Variant, 1, label);
+                    string path = Path.Combine(folder, row.Stem + ".json");
+                    run.Record.Save(path);
+                    Console.WriteLine($"{label}: {AttackSetup.Summary(run.Record)}; wall {clock.Elapsed.TotalSeconds:F1} s; wrote {path}");
+                    results.Add((row, run, null, clock.Elapsed.TotalSeconds));
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    string message = CliErrors.Describe(e);
+                    Console.Error.WriteLine($"advcore: {label} failed: {message}");
+                    results.Add((row, null, message, clock.Elapsed.TotalSeconds));
+                }
+            }
+
+            var records = results.Where(r => r.Run is not null).Select(r => r.Run!.Record).ToList();
+            if (records.Count > 0)
+            {
+                var files = new List<string>();
+                string summary = Path.Combine(folder, "summary.csv");
+                ResultFiles.WriteSummary(summary, records);
+                files.Add(summary);
+                string curves = Path.Combine(folder, "operating-characteristic.csv");
+                ResultFiles.WriteOperatingCharacteristics(curves, records);
+                files.Add(curves);
+                string chart = Path.Combine(folder, "operating-characteristic.png");
+                OperatingCharacteristicChart.Save(chart, records, $"{thesis.Name}: {loaded.Architecture.Name} on {datasetName}");
+                files.Add(chart);
+                // One column per run (in table order) on the first attacked image, the same image for every run.
+                var firsts = results.Where(r => r.Run is { Examples.Count: > 0 }).Select(r => r.Run!.Examples[0]).ToList();
+                if (firsts.Count > 0)
+                {
+                    int index = firsts[0].Index;
+                    var columns = firsts.Where(e => e.Index == index).ToList();
+                    string grid = Path.Combine(folder, "adversarial-grid.png");
+                    AdversarialGrid.Save(grid, columns, slice.Shape);
+                    files.Add(grid);
+                    Console.WriteLine($"grid: test image {index}, columns = {string.Join(" | ", results.Where(r => r.Run is { Examples.Count: > 0 } && r.Run.Examples[0].Index == index).Select(r => r.Run!.Record.Label))}");
+                }
+                Console.WriteLine($"wrote {string.Join(", ", files)}");
+            }
+
+            Console.Write(Render(thesis, datasetName, results));
+            int failed = results.Count(r => r.Error is not null);
+            if (failed > 0)
+            {
+                Console.Error.WriteLine($"advcore: {failed} of {results.Count} runs failed: {string.Join("; ", results.Where(r => r.Error is not null).Select(r => $"{r.Row.Stem}: {r.Error}"))}");
+                return 1;
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static readonly Dictionary<string, string> Display = new(StringComparer.Ordinal)
+    {
+        ["fgsm"] = "FGSM", ["ifgsm"] = "I-FGSM", ["pgd2"] = "PGD2", ["cw"] = "C&W", ["ddn"] = "DDN", ["bp"] = "BP",
+    };
+
+    /// <summary>Our table beside the thesis's column for the dataset (Table 5.1: ImageNet, its only column).</summary>
+    internal static string Render(ThesisTable table, string dataset, IReadOnlyList<(ThesisRow Row, AttackRun? Run, string? Error, double Wall)> results)
+    {
+        string? column = ThesisTables.Column(table, dataset);
+        var text = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        text.AppendLine();
+        text.AppendLine(inv, $"{table.Name} ({table.Title}) on {dataset}; thesis column: {column ?? "none for this dataset"}");
+        text.AppendLine(inv, $"thesis numbers: {table.Source}");
+        text.AppendLine(inv, $"{"attack",-34} {"# grads",7} | {"P_suc",6} {"D̄",6} {"P_upp",6} {"wall s",8} | {"thesis",6} {"D̄",6} {"P_upp",6}");
+        foreach (var (row, run, error, wall) in results)
+        {
+            string name = Display.GetValueOrDefault(row.Attack, row.Attack) + (row.Variant is null || row.Attack == "cw" ? "" : $" ({row.Variant})");
+            string ours = run is null
+                ? $"{"failed",-29}"
+                : string.Create(inv, $"{run.Record.PSuc,6:F2} {(run.Record.MeanL2 is double m ? m.ToString("F2", inv) : "–"),6} {run.Record.PUpp,6:F2} {wall,8:F1}");
+            string theirs = column is not null && row.Thesis.TryGetValue(column, out var t)
+                ? string.Create(inv, $"{t.PSuc,6:F2} {t.MeanL2,6:F2} {(t.PUpp is double u ? u.ToString("F2", inv) : "–"),6}")
+                : $"{"–",6} {"–",6} {"–",6}";
+            text.AppendLine(inv, $"{name,-34} {row.Grads,7} | {ours} | {theirs}");
+        }
+        if (table == ThesisTables.Table51)
+            text.AppendLine("(the thesis reports Table 5.1 on ImageNet only; compare the ordering of the three strategies, not the values)");
+        return text.ToString();
+    }
+}
