@@ -100,6 +100,7 @@ class CpuFastBackend final : public Backend {
   int64_t conv_chunk(const ConvShape& s) const { return conv_chunk(s, column_budget_); }
   // Threads of the sample-parallel path for this batch (1: use the GEMM-split path).
   int conv_sample_threads(const ConvShape& s) const;
+  int64_t prepare_sample_team(const ConvShape& s, int team);
 
   int threads_;
   size_t column_budget_;

@@ -138,6 +138,19 @@ int CpuFastBackend::conv_sample_threads(const ConvShape& s) const {
   return threads_ > 1 && s.n >= 4 * static_cast<int64_t>(threads_) ? threads_ : 1;
 }
 
+// Chunk size for a sample-parallel team, with every thread's column and staging buffers
+// sized before the fork: nothing inside the team may throw.
+int64_t CpuFastBackend::prepare_sample_team(const ConvShape& s, int team) {
+  const int64_t P = s.oh * s.ow, K = s.c * s.kh * s.kw;
+  const int64_t nb = conv_chunk(s, std::max<size_t>(column_budget_ / static_cast<size_t>(team), 1));
+  blas_dim("conv2d", nb * P, "GEMM columns");
+  for (int t = 0; t < team; ++t) {
+    thread_columns_[t].floats(static_cast<size_t>(K * nb * P));
+    if (nb > 1) thread_staging_[t].floats(static_cast<size_t>(s.o * nb * P));
+  }
+  return nb;
+}
+
 void CpuFastBackend::conv2d_forward(const ConvShape& s, const float* x, const float* w,
                                     const float* b, float* y) {
   const int64_t P = s.oh * s.ow, K = s.c * s.kh * s.kw;
@@ -147,14 +160,8 @@ void CpuFastBackend::conv2d_forward(const ConvShape& s, const float* x, const fl
   }
   std::lock_guard<std::mutex> lock(workspace_mutex_);
   if (const int team = conv_sample_threads(s); team > 1) {
-    const int64_t nb = conv_chunk(s, std::max<size_t>(column_budget_ / static_cast<size_t>(team), 1));
+    const int64_t nb = prepare_sample_team(s, team);
     const blasint bo = blas_dim("conv2d", s.o, "GEMM rows"), bk = blas_dim("conv2d", K, "GEMM depth");
-    blas_dim("conv2d", nb * P, "GEMM columns");
-    // Every buffer is sized before the fork: nothing inside the team may throw.
-    for (int t = 0; t < team; ++t) {
-      thread_columns_[t].floats(static_cast<size_t>(K * nb * P));
-      if (nb > 1) thread_staging_[t].floats(static_cast<size_t>(s.o * nb * P));
-    }
 #pragma omp parallel for num_threads(team) schedule(static, 1)
     for (int t = 0; t < team; ++t) {
       float* col = thread_columns_[t].floats(static_cast<size_t>(K * nb * P));
@@ -214,13 +221,8 @@ void CpuFastBackend::conv2d_backward(const ConvShape& s, const float* x, const f
   std::lock_guard<std::mutex> lock(workspace_mutex_);
   if (const int team = dw ? 1 : conv_sample_threads(s); team > 1) {
     // Input gradient only (e.g. an attack's gradient evaluation): sample-parallel.
-    const int64_t nb = conv_chunk(s, std::max<size_t>(column_budget_ / static_cast<size_t>(team), 1));
+    const int64_t nb = prepare_sample_team(s, team);
     const blasint bo = blas_dim("conv2d", s.o, "GEMM depth"), bk = blas_dim("conv2d", K, "GEMM rows");
-    blas_dim("conv2d", nb * P, "GEMM columns");
-    for (int t = 0; t < team; ++t) {
-      thread_columns_[t].floats(static_cast<size_t>(K * nb * P));
-      if (nb > 1) thread_staging_[t].floats(static_cast<size_t>(s.o * nb * P));
-    }
 #pragma omp parallel for num_threads(team) schedule(static, 1)
     for (int t = 0; t < team; ++t) {
       float* col = thread_columns_[t].floats(static_cast<size_t>(K * nb * P));
