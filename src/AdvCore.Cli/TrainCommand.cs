@@ -22,6 +22,11 @@ internal static class TrainCommand
         var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => 128 };
         var optimizer = new Option<string>("--optimizer") { Description = "adam or sgd (with momentum)", DefaultValueFactory = _ => "adam" };
         var lr = new Option<float>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 1e-3f };
+        var schedule = new Option<string>("--lr-schedule")
+        {
+            Description = "constant, or cosine (half a cosine from --lr down to 0 over the run)",
+            DefaultValueFactory = _ => LearningRateSchedule.Constant,
+        };
         var momentum = new Option<float>("--momentum") { Description = "SGD momentum", DefaultValueFactory = _ => 0.9f };
         var weightDecay = new Option<float>("--weight-decay") { Description = "L2 weight decay", DefaultValueFactory = _ => 0f };
         var seed = new Option<ulong>("--seed") { Description = "Seed of weights, shuffling, noise and dropout", DefaultValueFactory = _ => 1 };
@@ -31,13 +36,13 @@ internal static class TrainCommand
         var smoothing = new Option<float>("--label-smoothing") { Description = "Label smoothing mass (0 = off)", DefaultValueFactory = _ => 0f };
         var maxImages = new Option<int>("--max-images") { Description = "Images per epoch (0 = the whole training set)", DefaultValueFactory = _ => 0 };
         var testCount = new Option<int>("--test-count") { Description = "Test images evaluated after each epoch (0 = the whole test split)", DefaultValueFactory = _ => 0 };
-        var resume = new Option<bool>("--resume") { Description = "Continue from FILE.ckpt if it exists" };
+        var resume = new Option<bool>("--resume") { Description = "Continue from FILE.ckpt if it exists (--epochs may extend a finished run)" };
         var data = CommonOptions.Data();
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
 
         var command = new Command("train", "Train a model of the zoo on a dataset");
-        foreach (var o in new Option[] { model, dataset, output, epochs, batch, optimizer, lr, momentum, weightDecay, seed, activation,
+        foreach (var o in new Option[] { model, dataset, output, epochs, batch, optimizer, lr, schedule, momentum, weightDecay, seed, activation,
                                          noisyCopies, sigma, smoothing, maxImages, testCount, resume, data, device, threads })
             command.Options.Add(o);
 
@@ -52,6 +57,7 @@ internal static class TrainCommand
                 BatchSize = parse.GetValue(batch),
                 Optimizer = parse.GetValue(optimizer)!.ToLowerInvariant(),
                 LearningRate = parse.GetValue(lr),
+                LearningRateSchedule = parse.GetValue(schedule)!.ToLowerInvariant(),
                 Momentum = parse.GetValue(momentum),
                 WeightDecay = parse.GetValue(weightDecay),
                 Seed = parse.GetValue(seed),
@@ -83,13 +89,14 @@ internal static class TrainCommand
 
     private static Trainer Resumed(string checkpoint, Context context, ModelArchitecture architecture, TrainingOptions options)
     {
-        var trainer = TrainingCheckpoint.Resume(checkpoint, context);
+        // Only the epoch count may change on resume: anything else would make the run a different one.
+        var trainer = TrainingCheckpoint.Resume(checkpoint, context, options.Epochs);
         if (ArchitectureJson.Serialize(trainer.Architecture) != ArchitectureJson.Serialize(architecture) || trainer.Options != options)
         {
             trainer.Dispose();
             throw new ArgumentException($"{checkpoint} was made with another model or other options; remove it or drop --resume");
         }
-        Console.WriteLine($"resuming from {checkpoint} after epoch {trainer.CompletedEpochs}");
+        Console.WriteLine($"resuming from {checkpoint} after epoch {trainer.CompletedEpochs} of {options.Epochs}");
         return trainer;
     }
 
@@ -97,7 +104,7 @@ internal static class TrainCommand
     {
         var o = trainer.Options;
         Console.WriteLine($"training {trainer.Architecture.Name} on {dataset}: {train.Count} images, {trainer.Network.ParameterCount} parameters, " +
-                          $"{o.Optimizer} lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {o.BatchSize}, {o.Epochs} epochs, {trainer.Network.Context.Threads} threads");
+                          $"{o.Optimizer} lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)} ({o.LearningRateSchedule}), batch {o.BatchSize}, {o.Epochs} epochs, {trainer.Network.Context.Threads} threads");
         while (!trainer.Finished)
         {
             int epoch = trainer.CompletedEpochs + 1;
@@ -122,6 +129,7 @@ internal static class TrainCommand
             ["epochs"] = trainer.CompletedEpochs.ToString(CultureInfo.InvariantCulture),
             ["optimizer"] = o.Optimizer,
             ["learning_rate"] = o.LearningRate.ToString(CultureInfo.InvariantCulture),
+            ["learning_rate_schedule"] = o.LearningRateSchedule,
             ["batch_size"] = o.BatchSize.ToString(CultureInfo.InvariantCulture),
             ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
             ["noisy_copies"] = o.NoisyCopies.ToString(CultureInfo.InvariantCulture),

@@ -45,12 +45,16 @@ public sealed class Trainer : IDisposable
     public int CompletedEpochs => _history.Count;
     public bool Finished => CompletedEpochs >= Options.Epochs;
 
-    /// <summary>Trains one epoch (the next one), then measures test accuracy when a test set is given.</summary>
+    /// <summary>
+    /// Trains one epoch (the next one), then measures test accuracy when a test set is given.
+    /// Throws <see cref="InvalidOperationException"/> once all <see cref="TrainingOptions.Epochs"/> are done.
+    /// </summary>
     public EpochReport RunEpoch(LabeledImages train, LabeledImages? test = null,
                                 IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         CheckFits(train);
+        if (Finished) throw new InvalidOperationException($"all {Options.Epochs} epochs are done; resume the checkpoint with a larger epoch count to train further");
         int epoch = CompletedEpochs;
         int copies = 1 + Options.NoisyCopies;
         long augmented = (long)train.Count * copies;
@@ -79,6 +83,8 @@ public sealed class Trainer : IDisposable
             buffers.Y.CopyFrom(buffers.Labels);
             if (Options.NoisyCopies > 0) noiseCounter = AddNoise(buffers, noiseCounter);
 
+            _optimizer.LearningRate = LearningRateSchedule.Rate(Options.LearningRateSchedule, Options.LearningRate,
+                                                                (long)epoch * batches + b, (long)Options.Epochs * batches);
             var step = Network.TrainStep(buffers.X, buffers.Y, _optimizer, Options.LabelSmoothing);
             if (!double.IsFinite(step.MeanLoss))
                 throw new NonFiniteException($"epoch {epoch + 1}, batch {b + 1}: the loss became {step.MeanLoss}; lower the learning rate");

@@ -32,8 +32,13 @@ public sealed class TrainingCheckpoint
         writer.Save(path);
     }
 
-    /// <summary>Rebuilds the network and a trainer positioned after the checkpoint's last epoch.</summary>
-    public static Trainer Resume(string path, Context context)
+    /// <summary>
+    /// Rebuilds the network and a trainer positioned after the checkpoint's last epoch. With
+    /// <paramref name="epochs"/> the run's length changes (e.g. a finished 6-epoch run extended
+    /// to 12); everything else stays as saved. Under the cosine schedule the rates of the
+    /// remaining steps then follow the new length.
+    /// </summary>
+    public static Trainer Resume(string path, Context context, int? epochs = null)
     {
         var file = SafeTensorFile.Read(path);
         if (!file.Metadata.TryGetValue("format", out var format) || format != Format)
@@ -60,12 +65,20 @@ public sealed class TrainingCheckpoint
             else throw new SafeTensorsFormatException(path, $"unexpected tensor '{name}' in a checkpoint");
         }
 
-        var network = Network.Build(context, architecture.InputShape, architecture.Layers, state.Options.Seed);
+        var options = state.Options;
+        if (epochs is { } newEpochs)
+        {
+            if (newEpochs < state.History.Count)
+                throw new InvalidArgumentException($"{path} already holds {state.History.Count} epochs; cannot shorten the run to {newEpochs}");
+            options = options with { Epochs = newEpochs };
+        }
+
+        var network = Network.Build(context, architecture.InputShape, architecture.Layers, options.Seed);
         try
         {
             network.LoadState(model);
             network.DropoutCounter = state.DropoutCounter;
-            return new Trainer(network, architecture, state.Options, ownsNetwork: true, state.History, moments, state.OptimizerSteps);
+            return new Trainer(network, architecture, options, ownsNetwork: true, state.History, moments, state.OptimizerSteps);
         }
         catch (AdvCoreException e)
         {

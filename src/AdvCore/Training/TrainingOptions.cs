@@ -9,6 +9,9 @@ public sealed record TrainingOptions
     /// <summary>"adam" or "sgd" (SGD with momentum).</summary>
     public string Optimizer { get; init; } = "adam";
     public float LearningRate { get; init; } = 1e-3f;
+
+    /// <summary>How the rate changes over the run: <see cref="Training.LearningRateSchedule.Constant"/> (default) or <see cref="Training.LearningRateSchedule.Cosine"/>.</summary>
+    public string LearningRateSchedule { get; init; } = Training.LearningRateSchedule.Constant;
     public float Momentum { get; init; } = 0.9f;
     public float WeightDecay { get; init; }
 
@@ -32,6 +35,8 @@ public sealed record TrainingOptions
         Check(BatchSize >= 1, $"batch size must be >= 1 (got {BatchSize})");
         Check(Optimizer is "adam" or "sgd", $"optimizer must be 'adam' or 'sgd' (got '{Optimizer}')");
         Check(LearningRate > 0 && float.IsFinite(LearningRate), $"learning rate must be > 0 (got {LearningRate})");
+        Check(Training.LearningRateSchedule.Names.Contains(LearningRateSchedule),
+              $"learning-rate schedule must be one of {string.Join(", ", Training.LearningRateSchedule.Names)} (got '{LearningRateSchedule}')");
         Check(Momentum is >= 0 and < 1, $"momentum must be in [0, 1) (got {Momentum})");
         Check(WeightDecay >= 0, $"weight decay must be >= 0 (got {WeightDecay})");
         Check(NoisyCopies >= 0, $"noisy copies must be >= 0 (got {NoisyCopies})");

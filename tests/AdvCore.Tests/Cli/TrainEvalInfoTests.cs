@@ -19,6 +19,7 @@ public class TrainEvalInfoTests
     [TestCase(new[] { "eval", "--model", "/nonexistent/m.safetensors", "--dataset", "mnist" }, "m.safetensors")]
     [TestCase(new[] { "info", "--model", "/nonexistent/m.safetensors" }, "m.safetensors")]
     [TestCase(new[] { "train", "--model", "c4", "--dataset", "mnist", "--out", "x", "--device", "tpu" }, "unknown device 'tpu'")]
+    [TestCase(new[] { "train", "--model", "c4", "--dataset", "mnist", "--out", "x", "--lr-schedule", "step" }, "learning-rate schedule must be one of constant, cosine (got 'step')")]
     public void BadArgumentsGetOneClearLineAndANonZeroExit(string[] args, string expected)
     {
         var (code, _, error) = CliRunner.Run(args);
@@ -55,5 +56,17 @@ public class TrainEvalInfoTests
         Assert.That(resumed.Code, Is.Zero, resumed.Error);
         Assert.That(resumed.Out, Does.Contain("resuming from"));
         Assert.That(File.ReadAllBytes(model), Is.EqualTo(before));
+
+        // A larger --epochs extends the finished run; any other changed option is refused.
+        var extended = CliRunner.Run("train", "--model", "c4", "--dataset", "mnist", "--epochs", "2", "--max-images", "512",
+                                     "--batch", "64", "--out", model, "--data", data!, "--resume", "--test-count", "200");
+        Assert.That(extended.Code, Is.Zero, extended.Error);
+        Assert.That(extended.Out, Does.Contain("after epoch 1 of 2"));
+        Assert.That(extended.Out, Does.Contain("epoch 2/2: loss"));
+        Assert.That(File.ReadAllBytes(model), Is.Not.EqualTo(before));
+        var changed = CliRunner.Run("train", "--model", "c4", "--dataset", "mnist", "--epochs", "3", "--max-images", "512",
+                                    "--batch", "64", "--out", model, "--data", data!, "--resume", "--lr", "0.01");
+        Assert.That(changed.Code, Is.Not.Zero);
+        Assert.That(changed.Error, Does.Contain("other options"));
     }
 }

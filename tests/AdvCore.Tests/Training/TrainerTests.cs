@@ -81,10 +81,11 @@ public class TrainerTests
         Assert.That(c, Is.Not.EqualTo(a).AsCollection);
     }
 
-    [Test]
-    public void ResumedRunEqualsUninterruptedRun()
+    [TestCase(LearningRateSchedule.Constant)]
+    [TestCase(LearningRateSchedule.Cosine)]
+    public void ResumedRunEqualsUninterruptedRun(string schedule)
     {
-        var options = new TrainingOptions { Epochs = 3, BatchSize = 24, Seed = 4, NoisyCopies = 1, NoiseSigma = 0.2f };
+        var options = new TrainingOptions { Epochs = 3, BatchSize = 24, Seed = 4, NoisyCopies = 1, NoiseSigma = 0.2f, LearningRateSchedule = schedule };
         var data = Bars(3, 96);
         float[] uninterrupted;
         using (var trainer = NewTrainer(options))
@@ -110,6 +111,66 @@ public class TrainerTests
     }
 
     [Test]
+    public void FinishedRunIsExtendedByResumingWithMoreEpochs()
+    {
+        var options = new TrainingOptions { Epochs = 3, BatchSize = 24, Seed = 6 };
+        var data = Bars(4, 96);
+        float[] threeEpochs;
+        using (var trainer = NewTrainer(options))
+        {
+            for (int e = 0; e < 3; e++) trainer.RunEpoch(data);
+            threeEpochs = Weights(trainer.Network);
+            trainer.Network.Dispose();
+        }
+
+        string checkpoint = Path.Combine(_dir, "short.ckpt.safetensors");
+        using (var trainer = NewTrainer(options with { Epochs = 2 }))
+        {
+            trainer.RunEpoch(data);
+            trainer.RunEpoch(data);
+            Assert.That(() => trainer.RunEpoch(data), Throws.InvalidOperationException.With.Message.Contains("all 2 epochs are done"));
+            trainer.SaveCheckpoint(checkpoint);
+            trainer.Network.Dispose();
+        }
+        Assert.That(() => TrainingCheckpoint.Resume(checkpoint, _ctx, epochs: 1),
+            Throws.InstanceOf<InvalidArgumentException>().With.Message.Contains("cannot shorten the run to 1"));
+        using var extended = TrainingCheckpoint.Resume(checkpoint, _ctx, epochs: 3);
+        Assert.That(extended.Options, Is.EqualTo(options));
+        extended.RunEpoch(data);
+        Assert.That(Weights(extended.Network), Is.EqualTo(threeEpochs).AsCollection, "a constant rate does not depend on the run's length");
+    }
+
+    [Test]
+    public void CosineScheduleFallsFromTheBaseRateTowardsZero()
+    {
+        const long total = 100;
+        float[] rates = Enumerable.Range(0, (int)total).Select(s => LearningRateSchedule.Rate(LearningRateSchedule.Cosine, 2e-3f, s, total)).ToArray();
+        Assert.That(rates[0], Is.EqualTo(2e-3f));
+        Assert.That(rates[50], Is.EqualTo(1e-3f).Within(1e-9f));
+        Assert.That(rates[^1], Is.GreaterThan(0f).And.LessThan(1e-6f));
+        for (int i = 1; i < rates.Length; i++) Assert.That(rates[i], Is.LessThan(rates[i - 1]), $"step {i}");
+        Assert.That(LearningRateSchedule.Rate(LearningRateSchedule.Constant, 2e-3f, 99, total), Is.EqualTo(2e-3f));
+        Assert.That(() => LearningRateSchedule.Rate(LearningRateSchedule.Cosine, 2e-3f, total, total),
+            Throws.InstanceOf<InvalidArgumentException>().With.Message.Contains("outside a run of 100 steps"));
+    }
+
+    [Test]
+    public void CosineScheduleChangesTheTrainedWeights()
+    {
+        var options = new TrainingOptions { Epochs = 2, BatchSize = 32, Seed = 3 };
+        var data = Bars(5, 96);
+        float[] Run(TrainingOptions o)
+        {
+            using var trainer = NewTrainer(o);
+            for (int e = 0; e < o.Epochs; e++) trainer.RunEpoch(data);
+            float[] w = Weights(trainer.Network);
+            trainer.Network.Dispose();
+            return w;
+        }
+        Assert.That(Run(options with { LearningRateSchedule = LearningRateSchedule.Cosine }), Is.Not.EqualTo(Run(options)).AsCollection);
+    }
+
+    [Test]
     public void ModelFileIsNotACheckpoint()
     {
         using var trainer = NewTrainer(new TrainingOptions { Epochs = 1 });
@@ -124,6 +185,7 @@ public class TrainerTests
     [TestCase(1, 0, "adam", 1e-3f, "batch size must be >= 1")]
     [TestCase(1, 128, "rmsprop", 1e-3f, "optimizer must be 'adam' or 'sgd'")]
     [TestCase(1, 128, "sgd", -1f, "learning rate must be > 0")]
+    [TestCase(1, 128, "sgd", float.NaN, "learning rate must be > 0")]
     public void BadOptionsAreRefused(int epochs, int batch, string optimizer, float lr, string message)
     {
         var options = new TrainingOptions { Epochs = epochs, BatchSize = batch, Optimizer = optimizer, LearningRate = lr };
