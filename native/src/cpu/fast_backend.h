@@ -100,7 +100,10 @@ class CpuFastBackend final : public Backend {
   int64_t conv_chunk(const ConvShape& s) const { return conv_chunk(s, column_budget_); }
   // Threads of the sample-parallel path for this batch (1: use the GEMM-split path).
   int conv_sample_threads(const ConvShape& s) const;
-  int64_t prepare_sample_team(const ConvShape& s, int team);
+  // Runs body(n0, m, columns, staging) over the batch in chunks of m samples, split over a team
+  // of threads that each own a column and a staging buffer (staging is null for 1-sample chunks).
+  template <class ChunkBody>
+  void for_each_sample_chunk(const ConvShape& s, int team, ChunkBody body);
 
   int threads_;
   size_t column_budget_;

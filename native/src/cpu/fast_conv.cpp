@@ -138,9 +138,9 @@ int CpuFastBackend::conv_sample_threads(const ConvShape& s) const {
   return threads_ > 1 && s.n >= 4 * static_cast<int64_t>(threads_) ? threads_ : 1;
 }
 
-// Chunk size for a sample-parallel team, with every thread's column and staging buffers
-// sized before the fork: nothing inside the team may throw.
-int64_t CpuFastBackend::prepare_sample_team(const ConvShape& s, int team) {
+// Every thread's buffers are sized before the fork: nothing inside the team may throw.
+template <class ChunkBody>
+void CpuFastBackend::for_each_sample_chunk(const ConvShape& s, int team, ChunkBody body) {
   const int64_t P = s.oh * s.ow, K = s.c * s.kh * s.kw;
   const int64_t nb = conv_chunk(s, std::max<size_t>(column_budget_ / static_cast<size_t>(team), 1));
   blas_dim("conv2d", nb * P, "GEMM columns");
@@ -148,7 +148,13 @@ int64_t CpuFastBackend::prepare_sample_team(const ConvShape& s, int team) {
     thread_columns_[t].floats(static_cast<size_t>(K * nb * P));
     if (nb > 1) thread_staging_[t].floats(static_cast<size_t>(s.o * nb * P));
   }
-  return nb;
+#pragma omp parallel for num_threads(team) schedule(static, 1)
+  for (int t = 0; t < team; ++t) {
+    float* col = thread_columns_[t].floats(static_cast<size_t>(K * nb * P));
+    float* staging = nb > 1 ? thread_staging_[t].floats(static_cast<size_t>(s.o * nb * P)) : nullptr;
+    const int64_t end = s.n * (t + 1) / team;
+    for (int64_t n0 = s.n * t / team; n0 < end; n0 += nb) body(n0, std::min(nb, end - n0), col, staging);
+  }
 }
 
 void CpuFastBackend::conv2d_forward(const ConvShape& s, const float* x, const float* w,
@@ -160,23 +166,15 @@ void CpuFastBackend::conv2d_forward(const ConvShape& s, const float* x, const fl
   }
   std::lock_guard<std::mutex> lock(workspace_mutex_);
   if (const int team = conv_sample_threads(s); team > 1) {
-    const int64_t nb = prepare_sample_team(s, team);
     const blasint bo = blas_dim("conv2d", s.o, "GEMM rows"), bk = blas_dim("conv2d", K, "GEMM depth");
-#pragma omp parallel for num_threads(team) schedule(static, 1)
-    for (int t = 0; t < team; ++t) {
-      float* col = thread_columns_[t].floats(static_cast<size_t>(K * nb * P));
-      float* out = nb > 1 ? thread_staging_[t].floats(static_cast<size_t>(s.o * nb * P)) : nullptr;
-      const int64_t end = s.n * (t + 1) / team;
-      for (int64_t n0 = s.n * t / team; n0 < end; n0 += nb) {
-        const int64_t m = std::min(nb, end - n0), cols = m * P;
-        im2col(s, x, n0, m, col, 1);
-        float* dst = m == 1 ? y + n0 * s.o * P : out;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bo, static_cast<blasint>(cols), bk,
-                    1.0f, w, bk, col, static_cast<blasint>(cols), 0.0f, dst,
-                    static_cast<blasint>(cols));
-        if (m > 1 || b) finish_forward(s, dst, n0, m, b, y, 0, m * s.o);
-      }
-    }
+    for_each_sample_chunk(s, team, [&](int64_t n0, int64_t m, float* col, float* staging) {
+      const blasint cols = static_cast<blasint>(m * P);
+      im2col(s, x, n0, m, col, 1);
+      float* dst = m == 1 ? y + n0 * s.o * P : staging;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bo, cols, bk, 1.0f, w, bk, col, cols,
+                  0.0f, dst, cols);
+      if (m > 1 || b) finish_forward(s, dst, n0, m, b, y, 0, m * s.o);
+    });
     return;
   }
   const int64_t nb = conv_chunk(s);
@@ -221,26 +219,18 @@ void CpuFastBackend::conv2d_backward(const ConvShape& s, const float* x, const f
   std::lock_guard<std::mutex> lock(workspace_mutex_);
   if (const int team = dw ? 1 : conv_sample_threads(s); team > 1) {
     // Input gradient only (e.g. an attack's gradient evaluation): sample-parallel.
-    const int64_t nb = prepare_sample_team(s, team);
     const blasint bo = blas_dim("conv2d", s.o, "GEMM depth"), bk = blas_dim("conv2d", K, "GEMM rows");
-#pragma omp parallel for num_threads(team) schedule(static, 1)
-    for (int t = 0; t < team; ++t) {
-      float* col = thread_columns_[t].floats(static_cast<size_t>(K * nb * P));
-      float* staged = nb > 1 ? thread_staging_[t].floats(static_cast<size_t>(s.o * nb * P)) : nullptr;
-      const int64_t end = s.n * (t + 1) / team;
-      for (int64_t n0 = s.n * t / team; n0 < end; n0 += nb) {
-        const int64_t m = std::min(nb, end - n0), cols = m * P;
-        const float* g = dy + n0 * s.o * P;
-        if (m > 1) {
-          stage_dy(s, dy, n0, m, staged, 0, m * s.o);
-          g = staged;
-        }
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, bk, static_cast<blasint>(cols), bo,
-                    1.0f, w, bk, g, static_cast<blasint>(cols), 0.0f, col,
-                    static_cast<blasint>(cols));
-        col2im(s, col, n0, m, dx, 1);
+    for_each_sample_chunk(s, team, [&](int64_t n0, int64_t m, float* col, float* staging) {
+      const blasint cols = static_cast<blasint>(m * P);
+      const float* g = dy + n0 * s.o * P;
+      if (m > 1) {
+        stage_dy(s, dy, n0, m, staging, 0, m * s.o);
+        g = staging;
       }
-    }
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, bk, cols, bo, 1.0f, w, bk, g, cols,
+                  0.0f, col, cols);
+      col2im(s, col, n0, m, dx, 1);
+    });
     return;
   }
   const int64_t nb = conv_chunk(s);

@@ -50,6 +50,18 @@ public class TrainerTests
     private static float[] Weights(Network network) =>
         network.GetState().Values.SelectMany(v => v.Data).ToArray();
 
+    // Trains a fresh network for all of options.Epochs; returns its weights, or with
+    // `checkpoint` writes a checkpoint after the last epoch.
+    private float[] Train(TrainingOptions options, LabeledImages data, string? checkpoint = null)
+    {
+        using var trainer = NewTrainer(options);
+        for (int e = 0; e < options.Epochs; e++) trainer.RunEpoch(data);
+        if (checkpoint is not null) trainer.SaveCheckpoint(checkpoint);
+        float[] weights = Weights(trainer.Network);
+        trainer.Network.Dispose();
+        return weights;
+    }
+
     [Test]
     public void LossFallsAndTheSetIsLearned()
     {
@@ -68,15 +80,7 @@ public class TrainerTests
     {
         var options = new TrainingOptions { Epochs = 2, BatchSize = 32, Seed = 8, NoisyCopies = 2, NoiseSigma = 0.3f, LabelSmoothing = 0.1f };
         var data = Bars(2, 100);
-        float[] Run(TrainingOptions o)
-        {
-            using var trainer = NewTrainer(o);
-            for (int e = 0; e < o.Epochs; e++) trainer.RunEpoch(data);
-            float[] w = Weights(trainer.Network);
-            trainer.Network.Dispose();
-            return w;
-        }
-        float[] a = Run(options), b = Run(options), c = Run(options with { Seed = 9 });
+        float[] a = Train(options, data), b = Train(options, data), c = Train(options with { Seed = 9 }, data);
         Assert.That(b, Is.EqualTo(a).AsCollection);
         Assert.That(c, Is.Not.EqualTo(a).AsCollection);
     }
@@ -87,14 +91,9 @@ public class TrainerTests
     {
         var options = new TrainingOptions { Epochs = 3, BatchSize = 24, Seed = 4, NoisyCopies = 1, NoiseSigma = 0.2f, LearningRateSchedule = schedule };
         var data = Bars(3, 96);
-        float[] uninterrupted;
-        using (var trainer = NewTrainer(options))
-        {
-            for (int e = 0; e < 3; e++) trainer.RunEpoch(data);
-            uninterrupted = Weights(trainer.Network);
-            trainer.Network.Dispose();
-        }
+        float[] uninterrupted = Train(options, data);
 
+        // Interrupted after epoch 2 of 3: the checkpoint's options still say 3 epochs.
         string checkpoint = Path.Combine(_dir, "run.ckpt.safetensors");
         using (var trainer = NewTrainer(options))
         {
@@ -115,23 +114,12 @@ public class TrainerTests
     {
         var options = new TrainingOptions { Epochs = 3, BatchSize = 24, Seed = 6 };
         var data = Bars(4, 96);
-        float[] threeEpochs;
-        using (var trainer = NewTrainer(options))
-        {
-            for (int e = 0; e < 3; e++) trainer.RunEpoch(data);
-            threeEpochs = Weights(trainer.Network);
-            trainer.Network.Dispose();
-        }
+        float[] threeEpochs = Train(options, data);
 
         string checkpoint = Path.Combine(_dir, "short.ckpt.safetensors");
-        using (var trainer = NewTrainer(options with { Epochs = 2 }))
-        {
-            trainer.RunEpoch(data);
-            trainer.RunEpoch(data);
-            Assert.That(() => trainer.RunEpoch(data), Throws.InvalidOperationException.With.Message.Contains("all 2 epochs are done"));
-            trainer.SaveCheckpoint(checkpoint);
-            trainer.Network.Dispose();
-        }
+        Train(options with { Epochs = 2 }, data, checkpoint);
+        using (var finished = TrainingCheckpoint.Resume(checkpoint, _ctx))
+            Assert.That(() => finished.RunEpoch(data), Throws.InvalidOperationException.With.Message.Contains("all 2 epochs are done"));
         Assert.That(() => TrainingCheckpoint.Resume(checkpoint, _ctx, epochs: 1),
             Throws.InstanceOf<InvalidArgumentException>().With.Message.Contains("cannot shorten the run to 1"));
         using var extended = TrainingCheckpoint.Resume(checkpoint, _ctx, epochs: 3);
@@ -159,15 +147,7 @@ public class TrainerTests
     {
         var options = new TrainingOptions { Epochs = 2, BatchSize = 32, Seed = 3 };
         var data = Bars(5, 96);
-        float[] Run(TrainingOptions o)
-        {
-            using var trainer = NewTrainer(o);
-            for (int e = 0; e < o.Epochs; e++) trainer.RunEpoch(data);
-            float[] w = Weights(trainer.Network);
-            trainer.Network.Dispose();
-            return w;
-        }
-        Assert.That(Run(options with { LearningRateSchedule = LearningRateSchedule.Cosine }), Is.Not.EqualTo(Run(options)).AsCollection);
+        Assert.That(Train(options with { LearningRateSchedule = LearningRateSchedule.Cosine }, data), Is.Not.EqualTo(Train(options, data)).AsCollection);
     }
 
     [Test]
