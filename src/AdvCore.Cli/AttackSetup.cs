@@ -14,42 +14,17 @@ namespace AdvCore.Cli;
 internal static class AttackSetup
 {
     /// <summary>
-    /// The attack <paramref name="name"/> with the thesis settings for <paramref name="dataset"/>, then
-    /// <paramref name="iterations"/> (when given), <paramref name="quantize"/> and the name=value
-    /// <paramref name="parameters"/>. For cw, the pseudo-parameter <c>schedule=5x20|1x100</c> picks
-    /// the thesis schedule (default 5x20; η and λ follow it) and <paramref name="iterations"/> sets
-    /// the Adam iterations per λ; deepfool and jsma take it as their maximum; fgsm and rfgsm use one
-    /// gradient and ignore it.
+    /// The attack <paramref name="name"/> from the registry with the thesis settings for
+    /// <paramref name="dataset"/>, then <paramref name="iterations"/> (through the row's iteration
+    /// option), <paramref name="quantize"/> and the name=value <paramref name="parameters"/> (a
+    /// row's preset parameter, e.g. cw's schedule=5x20|1x100, picks the preset).
     /// </summary>
     public static IAttack Build(string name, string dataset, int? iterations, bool quantize, IReadOnlyDictionary<string, string> parameters)
     {
-        if (iterations is int k && k < 1) throw new ArgumentException($"--iterations must be >= 1 (got {k})");
-        var defaults = AttackFactory.DefaultOptions(name); // throws "unknown attack" with the list
-        var rest = new Dictionary<string, string>(parameters, StringComparer.OrdinalIgnoreCase);
-        AttackOptions options;
-        if (defaults is CarliniWagnerOptions)
-        {
-            string schedule = rest.Remove("schedule", out var s) ? s : "5x20";
-            options = CarliniWagnerOptions.Thesis(dataset, schedule);
-        }
-        else
-        {
-            if (rest.ContainsKey("schedule")) throw new ArgumentException($"option 'schedule' is only for cw, not {name}");
-            options = AttackFactory.ThesisOptions(name, dataset);
-        }
-        if (iterations is int n)
-        {
-            string? option = options switch
-            {
-                DeepFoolOptions or JsmaOptions => "max-iterations",
-                FgsmOptions or RandomFgsmOptions => null,
-                _ => "iterations",
-            };
-            if (option is not null) options = OptionSetter.With(options, option, n.ToString(CultureInfo.InvariantCulture));
-        }
+        var info = AttackRegistry.Get(name); // throws "unknown attack" with the list
+        var options = AttackRegistry.Options(info, dataset, parameters, iterations);
         if (!quantize) options = options with { Quantize = false };
-        foreach (var (key, value) in rest) options = OptionSetter.With(options, key, value);
-        return AttackFactory.Create(name, options);
+        return AttackRegistry.Create(info, options);
     }
 
     /// <summary>Reads --param key=value pairs.</summary>
@@ -109,7 +84,7 @@ internal static class AttackSetup
 
     /// <summary>One line of statistics, e.g. "P_suc 1.000  D̄ 1.452  P_upp 0.861 (D_upp 2)  # grads 20  12.3 s".</summary>
     public static string Summary(AttackRunRecord r) => string.Create(CultureInfo.InvariantCulture,
-        $"P_suc {r.PSuc:F3}  D̄ {Mean(r)}  P_upp {r.PUpp:F3} (D_upp {r.DUpp:G3})  # grads {r.Iterations} (mean spent {r.Gradients:F1})  {r.Seconds:F1} s  [N = {r.Correct} of {r.Count}]");
+        $"P_suc {r.PSuc:F3}  D̄ {Mean(r)}  P_upp {r.PUpp:F3} (D_upp {r.DUpp:G3})  # grads {r.Planned.Gradients} (mean spent {r.Gradients:F1}, forwards {r.Forwards:F1})  {r.Seconds:F1} s  [N = {r.Correct} of {r.Count}]");
 
     public static string Mean(AttackRunRecord r) => r.MeanL2 is double m ? m.ToString("F3", CultureInfo.InvariantCulture) : "–";
 

@@ -113,11 +113,6 @@ internal static class ReproduceCommand
         return command;
     }
 
-    private static readonly Dictionary<string, string> Display = new(StringComparer.Ordinal)
-    {
-        ["fgsm"] = "FGSM", ["ifgsm"] = "I-FGSM", ["pgd2"] = "PGD2", ["cw"] = "C&W", ["ddn"] = "DDN", ["bp"] = "BP",
-    };
-
     /// <summary>Our table beside the thesis's column for the dataset (Table 5.1: ImageNet, its only column).</summary>
     internal static string Render(ThesisTable table, string dataset, IReadOnlyList<(ThesisRow Row, AttackRun? Run, string? Error, double Wall)> results)
     {
@@ -130,7 +125,7 @@ internal static class ReproduceCommand
         text.AppendLine(inv, $"{"attack",-34} {"# grads",7} | {"P_suc",6} {"D̄",6} {"P_upp",6} {"wall s",8} | {"thesis",6} {"D̄",6} {"P_upp",6}");
         foreach (var (row, run, error, wall) in results)
         {
-            string name = Display.GetValueOrDefault(row.Attack, row.Attack) + (row.Variant is null || row.Attack == "cw" ? "" : $" ({row.Variant})");
+            string name = (AttackRegistry.Find(row.Attack)?.Display ?? row.Attack) + (row.Variant is null || row.Attack == "cw" ? "" : $" ({row.Variant})");
             string ours = run is null
                 ? $"{"failed",-29}"
                 : string.Create(inv, $"{run.Record.PSuc,6:F2} {(run.Record.MeanL2 is double m ? m.ToString("F2", inv) : "–"),6} {run.Record.PUpp,6:F2} {wall,8:F1}");

@@ -1,9 +1,10 @@
 namespace AdvCore.Attacks;
 
 /// <summary>
-/// Base of the attacks: validates the inputs (throwing <see cref="ArgumentException"/>s that say
-/// what is wrong), opens an <see cref="AttackSession"/>, lets the attack run its iterations and
-/// offer candidates, and turns the session into the result.
+/// Base of the attacks: validates the inputs once per run (throwing <see cref="ArgumentException"/>s
+/// that say what is wrong), opens an <see cref="AttackSession"/>, lets the attack run its
+/// iterations and offer candidates, and turns the session into the result. Attacks implement only
+/// <see cref="Execute"/> and their cost.
 /// </summary>
 public abstract class Attack<TOptions> : IAttack where TOptions : AttackOptions
 {
@@ -27,12 +28,36 @@ public abstract class Attack<TOptions> : IAttack where TOptions : AttackOptions
     public abstract int Iterations { get; }
 
     /// <inheritdoc />
-    public AttackResult Run(IClassifier model, Tensor images, Tensor labels)
+    public virtual bool SupportsTargeted => false;
+
+    /// <inheritdoc />
+    public virtual bool SupportsMargin => false;
+
+    /// <inheritdoc />
+    public abstract AttackCost Cost(int classes, long features);
+
+    /// <inheritdoc />
+    public AttackResult Run(IClassifier model, Tensor images, Criterion criterion, AttackRunSettings? settings = null)
     {
-        var (imagesHost, labelsHost) = InputChecks.Validate(model, images, labels);
-        using var session = new AttackSession(model, images, labels, labelsHost, imagesHost, Options.Quantize);
-        Execute(session);
-        return session.Finish(Name);
+        ArgumentNullException.ThrowIfNull(criterion);
+        settings ??= new AttackRunSettings();
+        settings.Validate();
+        if (criterion.Targeted && !SupportsTargeted)
+            throw new ArgumentException($"attack {Name} does not support a targeted criterion", nameof(criterion));
+        if (criterion.Margin > 0 && !SupportsMargin)
+            throw new ArgumentException($"attack {Name} does not support a confidence margin", nameof(criterion));
+        float[] imagesHost = InputChecks.Validate(model, images, criterion);
+        using var session = new AttackSession(model, images, imagesHost, criterion, Options.Quantize, settings);
+        bool exhausted = false;
+        try
+        {
+            Execute(session);
+        }
+        catch (AttackBudgetExhaustedException)
+        {
+            exhausted = true;
+        }
+        return session.Finish(Name, exhausted);
     }
 
     /// <summary>Runs the attack on the session's batch; must offer at least one candidate.</summary>

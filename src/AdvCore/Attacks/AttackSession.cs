@@ -4,54 +4,84 @@ using AdvCore.Nn;
 namespace AdvCore.Attacks;
 
 /// <summary>
-/// The state of one attack over one batch, shared by every attack: the validated inputs and their
-/// host copies, the engine tensors the attack allocates (released together), the gradient-evaluation
-/// counter, and the final "offer" protocol that makes the result honest: every candidate image is
-/// rounded to the grid (or clipped), predicted afresh and kept only if adversarial and less
-/// distorted than what the image already has (<see cref="AttackSteps.KeepBest"/>). The last
-/// candidate offered is what a failed image returns.
+/// The state of one attack over one batch, shared by every attack: the validated inputs, the
+/// criterion, the engine tensors the attack allocates (released together), the model behind its
+/// counter (<see cref="Model"/>: every forward and gradient is charged per image; the attack has
+/// no other way to the model), and the "offer" protocol that makes the result honest: every
+/// candidate is rounded to the grid (or clipped), predicted afresh and kept only if it meets the
+/// criterion and is less distorted than what the image already has. The last candidate offered
+/// is what a failed image returns.
 /// </summary>
 public sealed class AttackSession : IDisposable
 {
     private readonly List<Tensor> _owned = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly Tensor _best;       // per image: the final output so far
-    private readonly Tensor _bestNorm;   // its distortion, +inf while no success
-    private readonly Tensor _fallback;   // the last candidate (what a failure returns)
-    private readonly Tensor _candidate;  // scratch: the rounded candidate being judged
+    private readonly IClassifier _judge;       // the uncounted model: the harness's final verification only
+    private readonly CountingClassifier _counter;
+    private readonly QueryTracker? _tracker;
+    private readonly Tensor _best;            // per image: the final output so far (rounded or clipped)
+    private readonly Tensor _bestRaw;         // the same candidate before rounding/clipping
+    private readonly Tensor _bestNorm;        // its distortion, +inf while no success
+    private readonly Tensor _fallback;        // the last candidate (what a failure returns)
+    private readonly Tensor _fallbackRaw;
+    private readonly Tensor _candidate;       // scratch: the rounded candidate being judged
     private readonly float[] _budgets;
+    private readonly List<float> _budgetList = [];
+    private readonly List<bool[]> _budgetSuccess = [];
+    private readonly List<Tensor> _budgetImages = [];
+    private readonly bool _keepPerBudget;
     private bool _offered;
     private bool _finished;
 
-    internal AttackSession(IClassifier model, Tensor images, Tensor labels, int[] labelsHost, float[] imagesHost, bool quantize)
+    internal AttackSession(IClassifier model, Tensor images, float[] imagesHost, Criterion criterion, bool quantize, AttackRunSettings settings)
     {
-        Model = model;
+        _judge = model;
         X = images;
-        Labels = labels;
-        LabelsHost = labelsHost;
         XHost = imagesHost;
+        Criterion = criterion;
         Quantize = quantize;
         N = (int)images.BatchSize;
-        Gradients = new long[N];
+        _keepPerBudget = settings.KeepPerBudget;
+        Labels = Own(Tensor.FromArray(images.Context, criterion.Labels));
+        AttackLabels = criterion.Targeted ? Own(Tensor.FromArray(images.Context, criterion.Targets!)) : Labels;
+        if (settings.TrackQueries) _tracker = new QueryTracker(images, AttackLabels, criterion.Native);
+        _counter = new CountingClassifier(model, N, settings.MaxPropagations, _tracker);
         _budgets = new float[N];
         Array.Fill(_budgets, float.NaN);
         _best = NewLike();
+        _bestRaw = NewLike();
         _bestNorm = NewScalars(float.PositiveInfinity);
         _fallback = NewLike();
+        _fallbackRaw = NewLike();
         _candidate = NewLike();
     }
 
-    /// <summary>The model under attack.</summary>
-    public IClassifier Model { get; }
+    /// <summary>The model under attack, behind the per-image counter of forward and backward passes.</summary>
+    public IClassifier Model => _counter;
 
     /// <summary>The original images [N, ...] (never modified).</summary>
     public Tensor X { get; }
 
-    /// <summary>True labels, i32 [N].</summary>
+    /// <summary>True labels y, i32 [N].</summary>
     public Tensor Labels { get; }
 
-    /// <summary>Host copy of the labels.</summary>
-    public int[] LabelsHost { get; }
+    /// <summary>
+    /// The labels the attack's loss and keep-best test use: the targets when the criterion is
+    /// targeted (the attack then decreases its loss towards them), else the true labels.
+    /// </summary>
+    public Tensor AttackLabels { get; }
+
+    /// <summary>Host copy of the true labels.</summary>
+    public int[] LabelsHost => Criterion.Labels;
+
+    /// <summary>The success criterion (labels, targets, margin).</summary>
+    public Criterion Criterion { get; }
+
+    /// <summary>Whether the criterion is targeted.</summary>
+    public bool Targeted => Criterion.Targeted;
+
+    /// <summary>The native criterion for the fused steps.</summary>
+    public AttackCriterion NativeCriterion => Criterion.Native;
 
     /// <summary>Host copy of the images (N·d).</summary>
     public float[] XHost { get; }
@@ -65,8 +95,28 @@ public sealed class AttackSession : IDisposable
     /// <summary>Whether outputs are rounded to the 8-bit grid.</summary>
     public bool Quantize { get; }
 
-    /// <summary>Gradient evaluations spent per image so far.</summary>
-    public long[] Gradients { get; }
+    /// <summary>Gradient evaluations charged to each image so far.</summary>
+    public IReadOnlyList<long> Gradients => _counter.Backwards;
+
+    /// <summary>Forward-only passes charged to each image so far.</summary>
+    public IReadOnlyList<long> Forwards => _counter.Forwards;
+
+    /// <summary>
+    /// +1 or −1: the sign that turns a loss's gradient into the attack's descent direction
+    /// (advcore.h grad_sign). Cross-entropy is increased away from the true label but decreased
+    /// towards a target; the margins are decreased away from the true label and increased towards
+    /// a target (the margin of t is negated); the DLR losses are increased.
+    /// </summary>
+    public float GradSign(LossKind loss)
+    {
+        bool increase = loss switch
+        {
+            LossKind.CrossEntropy => !Targeted,
+            LossKind.LogProbMargin or LossKind.CwMargin => Targeted,
+            _ => true,
+        };
+        return increase ? -1f : 1f;
+    }
 
     // ------------------------------------------------------------------ buffers
 
@@ -110,24 +160,34 @@ public sealed class AttackSession : IDisposable
     // ------------------------------------------------------------------ model calls
 
     /// <summary>
-    /// One gradient evaluation at <paramref name="y"/>, counted for every image (or only where
-    /// <paramref name="counted"/> is true). The result's tensors belong to the model.
+    /// One gradient evaluation at <paramref name="y"/> of <paramref name="loss"/> with the attack
+    /// labels (or <paramref name="labels"/>), charged to every image (or only where
+    /// <paramref name="charged"/> is true). The result's tensors belong to the model.
     /// </summary>
-    public GradientResult Gradient(Tensor y, LossKind loss, float lossParam = 0, Tensor? labels = null, bool[]? counted = null)
+    public GradientResult Gradient(Tensor y, LossKind loss, float lossParam = 0, Tensor? labels = null, bool[]? charged = null)
     {
-        var result = Model.Gradient(y, labels ?? Labels, loss, lossParam);
-        for (int i = 0; i < N; i++)
-            if (counted is null || counted[i]) Gradients[i]++;
-        return result;
+        _counter.Charged = charged;
+        try
+        {
+            return _counter.Gradient(y, labels ?? AttackLabels, loss, lossParam);
+        }
+        finally
+        {
+            _counter.Charged = null;
+        }
     }
+
+    /// <summary>Eval-mode logits of <paramref name="y"/>, one forward pass charged to every image.</summary>
+    public Tensor Logits(Tensor y) => _counter.Logits(y);
 
     // ------------------------------------------------------------------ candidates
 
     /// <summary>
     /// Judges <paramref name="candidate"/>: rounds it to the grid (or clips it to [0,1]), predicts
-    /// it and keeps it for every image where it is adversarial and less distorted than the current
-    /// output. It also becomes the fallback returned by images that never succeed.
-    /// <paramref name="budget"/> (distortion-targeted attacks) is recorded for the images it improves.
+    /// it (one forward pass) and keeps it for every image where it meets the criterion and is less
+    /// distorted than the current output. It also becomes the fallback returned by images that
+    /// never succeed. <paramref name="budget"/> (budgeted attacks) records the candidate as that
+    /// budget's result: offer each budget's candidates in a row.
     /// </summary>
     public void Offer(Tensor candidate, float budget = float.NaN)
     {
@@ -135,14 +195,40 @@ public sealed class AttackSession : IDisposable
         if (Quantize) Ops.Quantize8(_candidate);
         else Ops.Clip01(_candidate);
         _fallback.CopyFrom(_candidate);
-        float[]? before = float.IsNaN(budget) ? null : _bestNorm.ToArray();
-        Tensor logits = Model.Logits(_candidate);
-        AttackSteps.KeepBest(X, _candidate, logits, Labels, _best, _bestNorm, null);
+        _fallbackRaw.CopyFrom(candidate);
+        Tensor logits = Logits(_candidate);
+        float[] before = _bestNorm.ToArray();
+        using var adversarial = Tensor.Zeros(X.Context, [N], DType.I32);
+        Judge.KeepBest(X, _candidate, logits, AttackLabels, _best, _bestNorm, adversarial, NativeCriterion);
         _offered = true;
-        if (before is null) return;
         float[] after = _bestNorm.ToArray();
         for (int i = 0; i < N; i++)
-            if (after[i] < before[i]) _budgets[i] = budget;
+            if (after[i] < before[i])
+            {
+                _bestRaw.CopySamples(i, candidate, i, 1);
+                if (!float.IsNaN(budget)) _budgets[i] = budget;
+            }
+        if (!float.IsNaN(budget)) RecordBudget(budget, adversarial.ToInt32Array());
+    }
+
+    // Per-budget bookkeeping: success of any candidate of this budget, and its best (else last) image.
+    private void RecordBudget(float budget, int[] adversarial)
+    {
+        int b = _budgetList.Count - 1;
+        if (b < 0 || _budgetList[b] != budget)
+        {
+            _budgetList.Add(budget);
+            _budgetSuccess.Add(new bool[N]);
+            if (_keepPerBudget) _budgetImages.Add(Own(Tensor.Zeros(X.Context, X.Shape)));
+            b++;
+        }
+        bool[] success = _budgetSuccess[b];
+        for (int i = 0; i < N; i++)
+        {
+            // A budget's image is its first success, else its last candidate.
+            if (_keepPerBudget && !success[i]) _budgetImages[b].CopySamples(i, _candidate, i, 1);
+            if (adversarial[i] != 0) success[i] = true;
+        }
     }
 
     /// <summary>Host copy of each image's best distortion so far (+inf while it has no success).</summary>
@@ -150,7 +236,7 @@ public sealed class AttackSession : IDisposable
 
     // ------------------------------------------------------------------ result
 
-    internal AttackResult Finish(string attack)
+    internal AttackResult Finish(string attack, bool budgetExhausted)
     {
         if (!_offered) throw new InvalidOperationException($"attack {attack} offered no candidate");
         if (_finished) throw new InvalidOperationException("the session is finished");
@@ -159,29 +245,52 @@ public sealed class AttackSession : IDisposable
         // Images that never succeeded return the last candidate.
         float[] bestNorm = _bestNorm.ToArray();
         for (int i = 0; i < N; i++)
-            if (float.IsPositiveInfinity(bestNorm[i])) _best.CopySamples(i, _fallback, i, 1);
+            if (float.IsPositiveInfinity(bestNorm[i]))
+            {
+                _best.CopySamples(i, _fallback, i, 1);
+                _bestRaw.CopySamples(i, _fallbackRaw, i, 1);
+            }
 
-        // A fresh prediction on exactly the returned images decides success.
+        // A fresh prediction on exactly the returned images decides success (the harness's
+        // check, through the uncounted model: it is not the attack's query).
+        float[] logits = _judge.Logits(_best).ToArray();
+        int k = _judge.Classes;
         int[] predicted = new int[N];
-        using (var predictions = Tensor.Zeros(X.Context, [N], DType.I32))
+        bool[] success = new bool[N];
+        for (int i = 0; i < N; i++)
         {
-            Ops.ArgMax(Model.Logits(_best), predictions);
-            predictions.CopyTo(predicted);
+            var row = logits.AsSpan(i * k, k);
+            int best = 0;
+            for (int j = 1; j < k; j++) if (row[j] > row[best]) best = j;
+            predicted[i] = best;
+            success[i] = Criterion.IsMet(row, i);
+            if (!success[i]) _budgets[i] = float.NaN;
         }
         float[] images = _best.ToArray();
         var (l2, linf, l0) = Distortion.Measure(images, XHost, N);
-        for (int i = 0; i < N; i++)
-            if (predicted[i] == LabelsHost[i]) _budgets[i] = float.NaN;
 
         _owned.Remove(_best); // ownership moves to the result
-        return new AttackResult(attack, _best, LabelsHost, predicted, l2, linf, l0, (long[])Gradients.Clone(), (float[])_budgets.Clone(),
-                                Quantize, _clock.Elapsed);
+        _owned.Remove(_bestRaw);
+        foreach (var t in _budgetImages) _owned.Remove(t);
+        var perBudget = new bool[N, _budgetList.Count];
+        for (int b = 0; b < _budgetList.Count; b++)
+            for (int i = 0; i < N; i++) perBudget[i, b] = _budgetSuccess[b][i];
+        return new AttackResult(attack, _best, _bestRaw, Criterion, predicted, success, l2, linf, l0,
+                                [.. _counter.Backwards], [.. _counter.Forwards], (float[])_budgets.Clone(), Quantize, _clock.Elapsed)
+        {
+            BudgetList = [.. _budgetList],
+            SuccessPerBudget = perBudget,
+            PerBudget = _keepPerBudget ? [.. _budgetImages] : null,
+            BudgetExhausted = budgetExhausted,
+            QueryBestL2 = _tracker?.BestL2(),
+        };
     }
 
-    /// <summary>Releases every tensor the session allocated (not the caller's images or labels).</summary>
+    /// <summary>Releases every tensor the session allocated (not the caller's images).</summary>
     public void Dispose()
     {
         foreach (var t in _owned) t.Dispose();
         _owned.Clear();
+        _tracker?.Dispose();
     }
 }

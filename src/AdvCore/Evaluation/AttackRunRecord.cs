@@ -1,3 +1,4 @@
+using AdvCore.Attacks;
 using AdvCore.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -31,11 +32,20 @@ public sealed record AttackRunRecord
     /// </summary>
     public string? Variant { get; init; }
 
-    /// <summary>Gradient evaluations of one run of the attack ("# Grads" of the thesis tables).</summary>
+    /// <summary>The iteration count asked for (the registry row's iteration option); what it spends is <see cref="Planned"/>.</summary>
     public int Iterations { get; init; }
 
     /// <summary>Mean gradient evaluations actually spent per attacked image (all budgets and restarts).</summary>
     public double Gradients { get; init; }
+
+    /// <summary>Mean forward-only passes actually spent per attacked image.</summary>
+    public double Forwards { get; init; }
+
+    /// <summary>What one run of the attack spends per image at most (gradients, forwards), from its cost model.</summary>
+    public AttackCost Planned { get; init; }
+
+    /// <summary>The success criterion: "untargeted", "targeted (random)", … with the margin when one was given.</summary>
+    public string Criterion { get; init; } = "untargeted";
 
     /// <summary>Whether images were rounded to the 8-bit grid before judging (thesis Table 5.2 vs 5.3).</summary>
     public bool Quantized { get; init; }
@@ -92,6 +102,7 @@ public sealed record AttackRunRecord
             Model = model,
             Iterations = iterations,
             Gradients = sorted.Count == 0 ? 0 : sorted.Average(i => (double)i.Gradients),
+            Forwards = sorted.Count == 0 ? 0 : sorted.Average(i => (double)i.Forwards),
             Quantized = quantized,
             Count = sorted.Count + skipped.Count,
             Correct = sorted.Count,
@@ -125,6 +136,7 @@ public sealed record AttackRunRecord
             Same(first.Quantized, r.Quantized, "quantized");
             Same(first.DUpp, r.DUpp, "d_upp");
             Same(first.Variant, r.Variant, "variant");
+            Same(first.Criterion, r.Criterion, "criterion");
             if (!first.Options.OrderBy(p => p.Key).SequenceEqual(r.Options.OrderBy(p => p.Key)))
                 throw new ArgumentException($"cannot merge runs of {first.Attack} with different options", nameof(records));
             dataset = Agree(dataset, r.Dataset, "dataset");
@@ -147,7 +159,7 @@ public sealed record AttackRunRecord
         if (clash >= 0)
             throw new ArgumentException($"image {clash} is attacked in one shard and misclassified in another: the shards used different models", nameof(records));
         return Create(first.Attack, first.Options, dataset, model, first.Iterations, first.Quantized, first.DUpp,
-                      list.Sum(r => r.Seconds), images.Values, skipped) with { Variant = first.Variant };
+                      list.Sum(r => r.Seconds), images.Values, skipped) with { Variant = first.Variant, Planned = first.Planned, Criterion = first.Criterion };
 
         static void Same<T>(T a, T b, string what)
         {
@@ -199,7 +211,8 @@ public sealed record AttackRunRecord
         if (record.Images.Select(i => i.Index).Distinct().Count() != record.Images.Count)
             throw new InvalidDataException("inconsistent record: an image index appears twice");
         return Create(record.Attack, record.Options ?? new Dictionary<string, string>(), record.Dataset, record.Model, record.Iterations,
-                      record.Quantized, record.DUpp, record.Seconds, record.Images, record.Misclassified) with { Variant = record.Variant };
+                      record.Quantized, record.DUpp, record.Seconds, record.Images, record.Misclassified)
+               with { Variant = record.Variant, Planned = record.Planned, Criterion = record.Criterion ?? "untargeted" };
     }
 
     /// <summary>Writes the JSON atomically (temporary file, then rename).</summary>

@@ -46,9 +46,12 @@ public sealed class AttackRunner
             throw new ArgumentException($"{indices.Length} indices for {labels.Length} images", nameof(indices));
         if (indices.Distinct().Count() != indices.Length)
             throw new ArgumentException("indices repeat an image", nameof(indices));
-        var options = OptionsText.Describe(_attack.Options);
+        var options = AttackOptionText.Describe(_attack.Options);
+        string criterion = Criterion();
         if (resume is not null && (resume.Attack != _attack.Name || resume.Quantized != _attack.Options.Quantize || resume.Iterations != _attack.Iterations))
             throw new ArgumentException($"cannot resume a {resume.Label} run with {_attack.Name} {_attack.Iterations}", nameof(resume));
+        if (resume is not null && resume.Criterion != criterion)
+            throw new ArgumentException($"cannot resume a {resume.Criterion} run as {criterion}", nameof(resume));
 
         var done = new HashSet<int>();
         var records = new List<ImageRecord>();
@@ -80,9 +83,13 @@ public sealed class AttackRunner
             _options.Progress?.Invoke(new AttackProgress(processed, labels.Length, records.Count, records.Count(r => r.Success), clock.Elapsed));
         }
         var record = AttackRunRecord.Create(_attack.Name, options, _options.Dataset ?? resume?.Dataset, _options.Model ?? resume?.Model,
-                                            _attack.Iterations, _attack.Options.Quantize, _options.UpperDistortion, seconds, records, skipped);
+                                            _attack.Iterations, _attack.Options.Quantize, _options.UpperDistortion, seconds, records, skipped)
+                     with { Planned = _attack.Cost(_model.Classes, d), Criterion = criterion };
         return new AttackRun(record, examples, completed);
     }
+
+    private string Criterion() =>
+        _options.Targets.Describe() + (_options.Margin > 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", margin {_options.Margin:R}") : "");
 
     // Predicts a batch, attacks its correctly classified images; returns the attack's seconds.
     private double RunBatch(float[] images, int[] labels, int[] indices, int[] batch, int d,
@@ -91,18 +98,30 @@ public sealed class AttackRunner
         long[] shape = [batch.Length, .. _model.InputShape.Select(v => (long)v)];
         var pixels = new float[batch.Length * d];
         for (int i = 0; i < batch.Length; i++) Array.Copy(images, (long)batch[i] * d, pixels, (long)i * d, d);
-        int[] predicted;
+        int k = _model.Classes;
+        float[] logits;
         using (var x = Tensor.FromArray(_model.Context, pixels, shape))
-        using (var p = Tensor.Zeros(_model.Context, [batch.Length], DType.I32))
-        {
-            Ops.ArgMax(_model.Logits(x), p);
-            predicted = p.ToInt32Array();
-        }
+            logits = _model.Logits(x).ToArray();
 
+        // The set X: correctly classified images (and, with a fixed target, not of that class).
         var attacked = new List<int>();
+        var targets = new List<int>();
         for (int i = 0; i < batch.Length; i++)
-            if (predicted[i] == labels[batch[i]]) attacked.Add(i);
-            else skipped.Add(indices[batch[i]]);
+        {
+            var row = logits.AsSpan(i * k, k);
+            int predicted = 0;
+            for (int j = 1; j < k; j++) if (row[j] > row[predicted]) predicted = j;
+            int label = labels[batch[i]];
+            if (predicted != label)
+            {
+                skipped.Add(indices[batch[i]]);
+                continue;
+            }
+            int target = _options.Targets.For(indices[batch[i]], label, row);
+            if (_options.Targets.Mode != TargetMode.None && target < 0) continue; // already the target class: nothing to attack
+            attacked.Add(i);
+            targets.Add(target);
+        }
         if (attacked.Count == 0) return 0;
 
         var xs = new float[attacked.Count * d];
@@ -113,15 +132,18 @@ public sealed class AttackRunner
             ys[j] = labels[batch[attacked[j]]];
         }
         shape[0] = attacked.Count;
+        var criterion = _options.Targets.Mode == TargetMode.None
+            ? Attacks.Criterion.Misclassification(ys, _options.Margin)
+            : Attacks.Criterion.TargetedMisclassification(ys, [.. targets], _options.Margin);
         using var xa = Tensor.FromArray(_model.Context, xs, shape);
-        using var ya = Tensor.FromArray(_model.Context, ys);
-        using var result = _attack.Run(_model, xa, ya);
+        using var result = _attack.Run(_model, xa, criterion, _options.AttackSettings);
         float[]? adversarial = examples.Count < _options.KeepExamples ? result.CopyAdversarials() : null;
         for (int j = 0; j < attacked.Count; j++)
         {
             int index = indices[batch[attacked[j]]];
             records.Add(new ImageRecord(index, ys[j], result.Success[j], result.L2[j], result.AdversarialLabels[j],
-                                        result.Linf[j], result.L0[j], result.Gradients[j]));
+                                        result.Linf[j], result.L0[j], result.Gradients[j], result.Forwards[j], targets[j],
+                                        result.QueryBestL2 is { } q && double.IsFinite(q[j]) ? q[j] : null));
             if (adversarial is not null && examples.Count < _options.KeepExamples)
                 examples.Add(new AdversarialExample(index, ys[j], result.AdversarialLabels[j], result.Success[j], result.L2[j],
                                                     xs.AsSpan(j * d, d).ToArray(), adversarial.AsSpan(j * d, d).ToArray()));

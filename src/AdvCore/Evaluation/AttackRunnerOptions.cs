@@ -18,6 +18,15 @@ public sealed record AttackRunnerOptions
     /// <summary>How many attacked images to keep (original and adversarial pixels) for image grids.</summary>
     public int KeepExamples { get; init; } = 8;
 
+    /// <summary>How targets are picked (default: untargeted).</summary>
+    public TargetSelection Targets { get; init; }
+
+    /// <summary>The confidence margin of the criterion, in logits (0: argmax test).</summary>
+    public float Margin { get; init; }
+
+    /// <summary>Per-call settings of the attack (propagation cap, query tracking).</summary>
+    public Attacks.AttackRunSettings? AttackSettings { get; init; }
+
     /// <summary>Called after every batch; null for silence.</summary>
     public Action<AttackProgress>? Progress { get; init; }
 

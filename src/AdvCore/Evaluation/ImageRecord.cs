@@ -12,5 +12,9 @@ namespace AdvCore.Evaluation;
 /// <param name="AdvLabel">Predicted class of the returned image.</param>
 /// <param name="Linf">‖y − x‖∞.</param>
 /// <param name="L0">Number of changed elements.</param>
-/// <param name="Gradients">Gradient evaluations spent on the image.</param>
-public sealed record ImageRecord(int Index, int Label, bool Success, double L2, int AdvLabel, double Linf = 0, int L0 = 0, long Gradients = 0);
+/// <param name="Gradients">Gradient evaluations (one forward + one backward each) charged to the image.</param>
+/// <param name="Forwards">Forward-only passes charged to the image.</param>
+/// <param name="Target">The target label of a targeted run, −1 when untargeted.</param>
+/// <param name="QueryBestL2">With query tracking: L2 of the least-distorted query point that met the criterion (null: not tracked or none).</param>
+public sealed record ImageRecord(int Index, int Label, bool Success, double L2, int AdvLabel, double Linf = 0, int L0 = 0, long Gradients = 0,
+                                 long Forwards = 0, int Target = -1, double? QueryBestL2 = null);

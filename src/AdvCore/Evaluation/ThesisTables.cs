@@ -1,11 +1,11 @@
 namespace AdvCore.Evaluation;
 
 /// <summary>One run of a thesis table: which attack, with which settings, and the numbers the thesis reports for it.</summary>
-/// <param name="Attack">The attack's <see cref="Attacks.AttackFactory"/> name.</param>
+/// <param name="Attack">The attack's <see cref="Attacks.AttackRegistry"/> name.</param>
 /// <param name="Iterations">The iterations passed to the attack (C&amp;W: Adam iterations per λ).</param>
 /// <param name="Grads">The "# Grads" column as the thesis prints it ("1", "20", "5×20", …).</param>
 /// <param name="Variant">What tells this row apart from another run of the same attack and iterations, or null.</param>
-/// <param name="Parameters">Option overrides on top of the thesis settings (name → value, as <see cref="Attacks.OptionSetter"/> reads them).</param>
+/// <param name="Parameters">Option overrides on top of the thesis settings (name → value, as <see cref="Attacks.AttackOptionText"/> reads them).</param>
 /// <param name="Thesis">The thesis's numbers for this row, by dataset (mnist, cifar10, imagenet).</param>
 public sealed record ThesisRow(string Attack, int Iterations, string Grads, string? Variant,
                                IReadOnlyDictionary<string, string> Parameters, IReadOnlyDictionary<string, ThesisNumbers> Thesis)

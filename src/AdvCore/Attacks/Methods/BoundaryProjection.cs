@@ -18,6 +18,15 @@ public sealed class BoundaryProjection : Attack<BoundaryProjectionOptions>
     /// <inheritdoc />
     public override int Iterations => Options.Iterations;
 
+    /// <summary>K gradients; two forward passes judge the run's best and last iterates.</summary>
+    public override AttackCost Cost(int classes, long features) => new(Options.Iterations, 2);
+
+    /// <inheritdoc />
+    public override bool SupportsTargeted => true;
+
+    /// <inheritdoc />
+    public override bool SupportsMargin => true;
+
     /// <inheritdoc />
     protected override void Execute(AttackSession s)
     {
@@ -26,13 +35,13 @@ public sealed class BoundaryProjection : Attack<BoundaryProjectionOptions>
         var runBest = s.CopyOf(s.X);
         var runBestNorm = s.NewScalars(float.PositiveInfinity);
         var stage = s.NewFlags(0);
-        float sign = AttackSteps.GradSign(o.Loss);
+        float sign = s.GradSign(o.Loss);
         // Without quantisation BP works on real-valued iterates throughout (thesis Table 5.3).
         var rounding = s.Quantize ? o.Rounding : BpRounding.AtEnd;
         for (int i = 0; i < o.Iterations; i++)
         {
             var g = s.Gradient(y, o.Loss);
-            AttackSteps.BpStep(s.X, y, g.Gradient, g.Logits, s.Labels, runBest, runBestNorm, stage, o.GammaAt(i), o.Alpha, o.BetaMin, sign, rounding);
+            AttackSteps.BpStep(s.X, y, g.Gradient, g.Logits, s.AttackLabels, runBest, runBestNorm, stage, o.GammaAt(i), o.Alpha, o.BetaMin, sign, rounding);
         }
         s.Offer(runBest);
         s.Offer(y);

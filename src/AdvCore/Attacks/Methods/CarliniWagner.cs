@@ -18,7 +18,16 @@ public sealed class CarliniWagner : Attack<CarliniWagnerOptions>
     public override string Name => "cw";
 
     /// <inheritdoc />
-    public override int Iterations => Options.BinarySteps * Options.Iterations;
+    public override int Iterations => Options.Iterations;
+
+    /// <summary>Binary steps × iterations gradients; a forward pass judges each λ's last update, two the final candidates.</summary>
+    public override AttackCost Cost(int classes, long features) => new((long)Options.BinarySteps * Options.Iterations, Options.BinarySteps + 2);
+
+    /// <inheritdoc />
+    public override bool SupportsTargeted => true;
+
+    /// <inheritdoc />
+    public override bool SupportsMargin => true;
 
     /// <inheritdoc />
     protected override void Execute(AttackSession s)
@@ -39,6 +48,9 @@ public sealed class CarliniWagner : Attack<CarliniWagnerOptions>
         Array.Fill(lambda, o.InitialConstant);
         Array.Fill(upper, Unbounded);
         var zeros = new int[s.N];
+        // κ of C&W is the criterion's margin when one is asked for: the loss keeps pushing until it holds.
+        float mu = Math.Max(o.Margin, s.Criterion.Margin);
+        var loss = s.Targeted ? throw new NotSupportedException("targeted C&W needs the targeted margin loss") : LossKind.CwMargin;
 
         for (int b = 0; b < o.BinarySteps; b++)
         {
@@ -48,12 +60,12 @@ public sealed class CarliniWagner : Attack<CarliniWagnerOptions>
             found.CopyFrom(zeros);
             for (int t = 1; t <= o.Iterations; t++)
             {
-                var g = s.Gradient(y, LossKind.CwMargin, o.Margin);
-                AttackSteps.CwStep(s.X, w, y, g.Gradient, g.Logits, s.Labels, lambdaT, m, v, found, runBest, runBestNorm,
+                var g = s.Gradient(y, loss, mu);
+                AttackSteps.CwStep(s.X, w, y, g.Gradient, g.Logits, s.AttackLabels, lambdaT, m, v, found, runBest, runBestNorm,
                                    o.LearningRate, o.Beta1, o.Beta2, o.AdamEpsilon, t);
             }
             // The last Adam update has not been judged yet: one forward pass (not a gradient).
-            AttackSteps.KeepBest(s.X, y, s.Model.Logits(y), s.Labels, runBest, runBestNorm, last);
+            Judge.KeepBest(s.X, y, s.Logits(y), s.AttackLabels, runBest, runBestNorm, last, s.NativeCriterion);
             if (b + 1 == o.BinarySteps) break;
             int[] f = found.ToInt32Array(), l = last.ToInt32Array();
             for (int i = 0; i < s.N; i++)

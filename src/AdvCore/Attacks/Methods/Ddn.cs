@@ -17,6 +17,15 @@ public sealed class Ddn : Attack<DdnOptions>
     /// <inheritdoc />
     public override int Iterations => Options.Iterations;
 
+    /// <summary>K gradients; two forward passes judge the run's best and last iterates.</summary>
+    public override AttackCost Cost(int classes, long features) => new(Options.Iterations, 2);
+
+    /// <inheritdoc />
+    public override bool SupportsTargeted => true;
+
+    /// <inheritdoc />
+    public override bool SupportsMargin => true;
+
     /// <inheritdoc />
     protected override void Execute(AttackSession s)
     {
@@ -25,12 +34,12 @@ public sealed class Ddn : Attack<DdnOptions>
         var runBest = s.CopyOf(s.X);
         var runBestNorm = s.NewScalars(float.PositiveInfinity);
         var radius = s.NewScalars(o.InitialNorm);
-        float sign = AttackSteps.GradSign(o.Loss);
+        float sign = s.GradSign(o.Loss);
         bool quantizeEach = o.QuantizeEachIteration && s.Quantize;
         for (int i = 0; i < o.Iterations; i++)
         {
             var g = s.Gradient(y, o.Loss);
-            AttackSteps.DdnStep(s.X, y, g.Gradient, g.Logits, s.Labels, runBest, runBestNorm, radius, o.StepAt(i), o.Gamma, sign, quantizeEach);
+            AttackSteps.DdnStep(s.X, y, g.Gradient, g.Logits, s.AttackLabels, runBest, runBestNorm, radius, o.StepAt(i), o.Gamma, sign, quantizeEach);
         }
         s.Offer(runBest);
         s.Offer(y);

@@ -18,6 +18,9 @@ public sealed class DeepFool : Attack<DeepFoolOptions>
     /// <summary>Upper bound: MaxIterations Jacobians of K rows; the classes are known only at run time, so this counts iterations.</summary>
     public override int Iterations => Options.MaxIterations;
 
+    /// <summary>At most MaxIterations Jacobians of K rows; one forward pass judges the output.</summary>
+    public override AttackCost Cost(int classes, long features) => new((long)Options.MaxIterations * classes, 1);
+
     /// <inheritdoc />
     protected override void Execute(AttackSession s)
     {

@@ -15,6 +15,15 @@ public sealed class Fgsm : Attack<FgsmOptions>
     /// <inheritdoc />
     public override int Iterations => 1;
 
+    /// <summary>One gradient at x; one forward pass judges each budget's candidate.</summary>
+    public override AttackCost Cost(int classes, long features) => new(1, Options.Epsilons.Count);
+
+    /// <inheritdoc />
+    public override bool SupportsTargeted => true;
+
+    /// <inheritdoc />
+    public override bool SupportsMargin => true;
+
     /// <inheritdoc />
     protected override void Execute(AttackSession s)
     {
@@ -22,7 +31,7 @@ public sealed class Fgsm : Attack<FgsmOptions>
         var grad = s.CopyOf(s.Gradient(s.X, Options.Loss).Gradient);
         var y = s.NewLike();
         var eps = s.NewScalars(0f);
-        float sign = AttackSteps.GradSign(Options.Loss);
+        float sign = s.GradSign(Options.Loss);
         foreach (float e in Options.Epsilons.Order())
         {
             y.CopyFrom(s.X);

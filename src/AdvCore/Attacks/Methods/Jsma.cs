@@ -19,8 +19,11 @@ public sealed class Jsma : Attack<JsmaOptions>
     /// <inheritdoc />
     public override string Name => "jsma";
 
-    /// <summary>Two gradient evaluations per iteration (the number of iterations depends on each image).</summary>
-    public override int Iterations => 2;
+    /// <summary>The iteration cap asked for (0: derived from the image size, see <see cref="JsmaOptions.IterationsFor"/>).</summary>
+    public override int Iterations => Options.MaxIterations ?? 0;
+
+    /// <summary>Two gradients per iteration, at most IterationsFor(d) iterations; one forward pass picks the targets, one judges the output.</summary>
+    public override AttackCost Cost(int classes, long features) => new(2L * Options.IterationsFor(features), 2);
 
     /// <inheritdoc />
     protected override void Execute(AttackSession s)
@@ -30,7 +33,7 @@ public sealed class Jsma : Attack<JsmaOptions>
         float theta = Options.Theta;
 
         // Target: the most likely other class of the clean image.
-        float[] logits0 = s.Model.Logits(s.X).ToArray();
+        float[] logits0 = s.Logits(s.X).ToArray();
         var targets = new int[s.N];
         for (int i = 0; i < s.N; i++)
         {

@@ -16,6 +16,15 @@ public sealed class Pgd : Attack<PgdOptions>
     /// <inheritdoc />
     public override int Iterations => Options.Iterations;
 
+    /// <summary>K gradients per budget; two forward passes per budget judge its best and last iterates.</summary>
+    public override AttackCost Cost(int classes, long features) => new((long)Options.Iterations * Options.Epsilons.Count, 2L * Options.Epsilons.Count);
+
+    /// <inheritdoc />
+    public override bool SupportsTargeted => true;
+
+    /// <inheritdoc />
+    public override bool SupportsMargin => true;
+
     /// <inheritdoc />
     protected override void Execute(AttackSession s) =>
         ProjectedGradient.RunBudgets(s, Options.Norm, Options.Epsilons, Options.Iterations, Options.StepFor, Options.RandomStart,

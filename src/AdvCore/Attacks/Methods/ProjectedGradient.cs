@@ -12,7 +12,7 @@ internal static class ProjectedGradient
         var eps = s.NewScalars(0f);
         var alpha = s.NewScalars(0f);
         var noise = randomStart ? s.NewLike() : null;
-        float sign = AttackSteps.GradSign(loss);
+        float sign = s.GradSign(loss);
         var random = new Random(unchecked((int)seed));
         ulong offset = seed;
         // Ascending budgets: the fallback of an image that never succeeds is the largest budget's try.
@@ -31,7 +31,7 @@ internal static class ProjectedGradient
             for (int i = 0; i < iterations; i++)
             {
                 var g = s.Gradient(y, loss);
-                AttackSteps.PgdStep(s.X, y, g.Gradient, g.Logits, s.Labels, runBest, runBestNorm, eps, alpha, norm, sign, quantizeEach);
+                AttackSteps.PgdStep(s.X, y, g.Gradient, g.Logits, s.AttackLabels, runBest, runBestNorm, eps, alpha, norm, sign, quantizeEach);
             }
             s.Offer(runBest, e);
             s.Offer(y, e);

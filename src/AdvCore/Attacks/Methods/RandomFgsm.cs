@@ -15,6 +15,15 @@ public sealed class RandomFgsm : Attack<RandomFgsmOptions>
     /// <inheritdoc />
     public override int Iterations => 1;
 
+    /// <summary>One gradient per budget; one forward pass judges each budget's candidate.</summary>
+    public override AttackCost Cost(int classes, long features) => new(Options.Epsilons.Count, Options.Epsilons.Count);
+
+    /// <inheritdoc />
+    public override bool SupportsTargeted => true;
+
+    /// <inheritdoc />
+    public override bool SupportsMargin => true;
+
     /// <inheritdoc />
     protected override void Execute(AttackSession s)
     {
@@ -22,7 +31,7 @@ public sealed class RandomFgsm : Attack<RandomFgsmOptions>
         var noise = s.NewLike();
         var radius = s.NewScalars(0f);
         var step = s.NewScalars(0f);
-        float sign = AttackSteps.GradSign(Options.Loss);
+        float sign = s.GradSign(Options.Loss);
         ulong offset = Options.Seed;
         foreach (float e in Options.Epsilons.Order())
         {

@@ -1,15 +1,43 @@
 using System.Globalization;
 using System.Reflection;
+using System.Text.Json;
 
 namespace AdvCore.Attacks;
 
 /// <summary>
-/// Sets an option of an options record by name from text (the CLI's name=value pairs): names
-/// match properties ignoring case, '-' and '_'; numbers use the invariant culture; lists are
-/// comma-separated; enums take their names.
+/// The one reflection path over an options record: reading it as name → text (the result
+/// record's "options") and setting an option by name from text (the CLI's --param name=value).
+/// Names match properties ignoring case, '-' and '_'; numbers use the invariant culture; lists
+/// are comma-separated; enums take their names.
 /// </summary>
-public static class OptionSetter
+public static class AttackOptionText
 {
+    /// <summary>The settable options of <paramref name="type"/> (an <see cref="AttackOptions"/> record), by property name.</summary>
+    public static IReadOnlyList<PropertyInfo> Properties(Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        return [.. type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                       .Where(p => p.CanWrite && p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract")
+                       .OrderBy(p => p.Name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Every option of <paramref name="options"/> with its value as text, names in snake_case.</summary>
+    public static IReadOnlyDictionary<string, string> Describe(AttackOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in Properties(options.GetType()))
+            result[JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name)] = Format(p.GetValue(options));
+        return result;
+    }
+
+    /// <summary>The CLI name of an option (kebab-case), e.g. GammaMin → gamma-min.</summary>
+    public static string CliName(PropertyInfo property)
+    {
+        ArgumentNullException.ThrowIfNull(property);
+        return JsonNamingPolicy.KebabCaseLower.ConvertName(property.Name);
+    }
+
     /// <summary>A copy of <paramref name="options"/> with <paramref name="name"/> set to <paramref name="value"/>.</summary>
     /// <exception cref="ArgumentException">No such option, or a value that does not parse.</exception>
     public static AttackOptions With(AttackOptions options, string name, string value)
@@ -19,19 +47,27 @@ public static class OptionSetter
         ArgumentNullException.ThrowIfNull(value);
         var type = options.GetType();
         string key = Key(name);
-        var property = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-                           .FirstOrDefault(p => p.CanWrite && Key(p.Name) == key);
-        if (property is null)
-        {
-            var known = type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).Select(p => p.Name);
-            throw new ArgumentException($"{type.Name} has no option '{name}' (options: {string.Join(", ", known)})", nameof(name));
-        }
+        var properties = Properties(type);
+        var property = properties.FirstOrDefault(p => Key(p.Name) == key)
+            ?? throw new ArgumentException($"{type.Name} has no option '{name}' (options: {string.Join(", ", properties.Select(CliName))})", nameof(name));
         object parsed = Parse(property.PropertyType, value, name);
         // Records: clone through the compiler's copy constructor, then set the init-only property.
         var clone = (AttackOptions)type.GetMethod("<Clone>$")!.Invoke(options, null)!;
         property.SetValue(clone, parsed);
         return clone;
     }
+
+    /// <summary>A value as the record and the CLI write it.</summary>
+    public static string Format(object? value) => value switch
+    {
+        null => "",
+        bool b => b ? "true" : "false",
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        IFormattable x => x.ToString(null, CultureInfo.InvariantCulture),
+        IEnumerable<float> list => string.Join(",", list.Select(v => v.ToString("R", CultureInfo.InvariantCulture))),
+        _ => value.ToString() ?? "",
+    };
 
     private static string Key(string name) => name.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
 
@@ -42,6 +78,7 @@ public static class OptionSetter
         try
         {
             if (type == typeof(int)) return int.Parse(text, CultureInfo.InvariantCulture);
+            if (type == typeof(long)) return long.Parse(text, CultureInfo.InvariantCulture);
             if (type == typeof(ulong)) return ulong.Parse(text, CultureInfo.InvariantCulture);
             if (type == typeof(float)) return float.Parse(text, CultureInfo.InvariantCulture);
             if (type == typeof(double)) return double.Parse(text, CultureInfo.InvariantCulture);
