@@ -18,11 +18,14 @@ internal static class AttackCommand
     {
         var model = CommonOptions.Required<string>("--model", "Model file (safetensors written by advcore train)");
         var dataset = CommonOptions.Required<string>("--dataset", "mnist, fashion-mnist or cifar10");
-        var attack = CommonOptions.Required<string>("--attack", $"Attack: {string.Join(", ", AttackFactory.Names)}");
+        var attack = CommonOptions.Required<string>("--attack", $"Attack: {AttacksCommand.Names} (advcore attacks: what each does)");
         var iterations = new Option<int?>("--iterations")
         {
-            Description = "Iterations K = gradient evaluations per run (cw: Adam iterations per λ; deepfool/jsma: maximum; fgsm/rfgsm: ignored). Default: the thesis setting",
+            Description = "The attack's iteration count (advcore attacks says what it means for each). Default: the thesis setting",
         };
+        var target = new Option<string?>("--target") { Description = "Targeted attack: random | least-likely | LABEL (default: untargeted)" };
+        var targetSeed = new Option<ulong>("--target-seed") { Description = "Seed of --target random (targets are a function of seed and image index)", DefaultValueFactory = _ => 0 };
+        var margin = new Option<float>("--margin") { Description = "Success needs a logit margin above this (0: plain argmax)", DefaultValueFactory = _ => 0 };
         var count = new Option<int>("--count") { Description = "Attack the first N test images (from --start)", DefaultValueFactory = _ => 1000 };
         var start = new Option<int>("--start") { Description = "Index of the first test image (for sharding; combine shards with advcore merge)", DefaultValueFactory = _ => 0 };
         var batch = new Option<int>("--batch") { Description = "Images per attack batch", DefaultValueFactory = _ => 100 };
@@ -42,7 +45,7 @@ internal static class AttackCommand
         var threads = CommonOptions.Threads();
 
         var command = new Command("attack", "Attack a model on the first N test images and write the result record");
-        foreach (var o in new Option[] { model, dataset, attack, iterations, count, start, batch, noQuantize, parameters, output, saveImages, csv, chart, grid, data, device, threads })
+        foreach (var o in new Option[] { model, dataset, attack, iterations, target, targetSeed, margin, count, start, batch, noQuantize, parameters, output, saveImages, csv, chart, grid, data, device, threads })
             command.Options.Add(o);
 
         command.SetAction(parse =>
@@ -53,6 +56,13 @@ internal static class AttackCommand
             CommonOptions.Check(first >= 0, $"--start must be >= 0 (got {first})");
             var attackInstance = AttackSetup.Build(parse.GetValue(attack)!, datasetName, parse.GetValue(iterations), !parse.GetValue(noQuantize),
                                                    AttackSetup.ParseParameters(parse.GetValue(parameters)));
+            var targets = parse.GetValue(target) is { } t ? TargetSelection.Parse(t, parse.GetValue(targetSeed)) : TargetSelection.None;
+            float marginValue = parse.GetValue(margin);
+            CommonOptions.Check(marginValue >= 0 && float.IsFinite(marginValue), $"--margin must be a finite number >= 0 (got {marginValue})");
+            if (targets.Mode != TargetMode.None && !attackInstance.SupportsTargeted)
+                throw new ArgumentException($"--target: {attackInstance.Name} has no targeted form (targeted attacks: {string.Join(", ", AttackRegistry.All.Where(a => a.SupportsTargeted).Select(a => a.Name))})");
+            if (marginValue > 0 && !attackInstance.SupportsMargin)
+                throw new ArgumentException($"--margin: {attackInstance.Name} does not take a confidence margin");
             string modelPath = parse.GetValue(model)!;
             string outPath = parse.GetValue(output)!;
 
@@ -64,10 +74,11 @@ internal static class AttackCommand
             AttackSetup.CheckShape(classifier, slice, modelPath);
 
             string? imagesPath = parse.GetValue(saveImages);
-            Console.WriteLine($"{attackInstance.Name} ({attackInstance.Iterations} grads, {(attackInstance.Options.Quantize ? "quantized" : "real-valued")}) " +
+            var cost = attackInstance.Cost(classifier.Classes, slice.Shape.Aggregate(1L, (a, b) => a * b));
+            Console.WriteLine($"{attackInstance.Name} ({cost.Gradients} grads + {cost.Forwards} forwards per image at most, {targets.Describe()}, {(attackInstance.Options.Quantize ? "quantized" : "real-valued")}) " +
                               $"against {loaded.Architecture.Name} on {datasetName} test images {first}..{first + n - 1}");
             var run = AttackSetup.Run(classifier, attackInstance, slice, first, parse.GetValue(batch), datasetName, Path.GetFileName(modelPath),
-                                      null, imagesPath is null ? 8 : int.MaxValue, $"{attackInstance.Name} {attackInstance.Iterations}");
+                                      null, imagesPath is null ? 8 : int.MaxValue, $"{attackInstance.Name} {attackInstance.Iterations}", targets, marginValue);
             var record = run.Record;
             Console.WriteLine($"{record.Label}: {AttackSetup.Summary(record)}");
 

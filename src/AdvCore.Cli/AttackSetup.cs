@@ -59,7 +59,7 @@ internal static class AttackSetup
 
     /// <summary>Runs <paramref name="attack"/> over <paramref name="slice"/> (dataset indices from <paramref name="start"/>) with a progress line.</summary>
     public static AttackRun Run(IClassifier model, IAttack attack, LabeledImages slice, int start, int batch, string dataset, string? modelName,
-                                string? variant, int keepExamples, string title)
+                                string? variant, int keepExamples, string title, TargetSelection targets = default, float margin = 0)
     {
         CommonOptions.Check(batch >= 1, $"--batch must be >= 1 (got {batch})");
         float[] pixels = slice.Pixels.ToArray();
@@ -74,6 +74,8 @@ internal static class AttackSetup
                 Dataset = dataset,
                 Model = modelName,
                 KeepExamples = keepExamples,
+                Targets = targets,
+                Margin = margin,
                 Progress = p => update((double)p.Processed / p.Total,
                     string.Create(CultureInfo.InvariantCulture, $"{p.Processed}/{p.Total} images, P_suc {p.SuccessRate:F3}")),
             });

@@ -13,6 +13,7 @@ internal static class CommandLine
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(AttackCommand.Create());
+        root.Subcommands.Add(AttacksCommand.Create());
         root.Subcommands.Add(ReproduceCommand.Create());
         root.Subcommands.Add(MergeCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());

@@ -13,8 +13,6 @@ internal static class ProjectedGradient
         var alpha = s.NewScalars(0f);
         var noise = randomStart ? s.NewLike() : null;
         float sign = s.GradSign(loss);
-        var random = new Random(unchecked((int)seed));
-        ulong offset = seed;
         // Ascending budgets: the fallback of an image that never succeeds is the largest budget's try.
         foreach (float e in epsilons.Order())
         {
@@ -23,11 +21,7 @@ internal static class ProjectedGradient
             runBest.CopyFrom(s.X); // rows without a success hold x, never a stale image
             runBestNorm.Fill(float.PositiveInfinity);
             y.CopyFrom(s.X);
-            if (noise is not null)
-            {
-                RandomStart(s, y, noise, norm, e, offset, random);
-                offset += Tensor.PhiloxCounters(noise.Count);
-            }
+            if (noise is not null) RandomStart(s, y, noise, norm, e, BudgetStream.Offset(seed, e), new Random(BudgetStream.HostSeed(seed, e)));
             for (int i = 0; i < iterations; i++)
             {
                 var g = s.Gradient(y, loss);

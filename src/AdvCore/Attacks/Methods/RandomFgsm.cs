@@ -32,12 +32,10 @@ public sealed class RandomFgsm : Attack<RandomFgsmOptions>
         var radius = s.NewScalars(0f);
         var step = s.NewScalars(0f);
         float sign = s.GradSign(Options.Loss);
-        ulong offset = Options.Seed;
         foreach (float e in Options.Epsilons.Order())
         {
             float a = Options.AlphaFor(e);
-            noise.FillNormal(0f, 1f, offset);
-            offset += Tensor.PhiloxCounters(noise.Count);
+            noise.FillNormal(0f, 1f, BudgetStream.Offset(Options.Seed, e));
             // The random step is a signed step along the noise: y = clip(x + a·sign(N)).
             y.CopyFrom(s.X);
             radius.Fill(a);
