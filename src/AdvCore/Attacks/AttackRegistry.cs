@@ -13,30 +13,30 @@ public static class AttackRegistry
     public static IReadOnlyList<AttackInfo> All { get; } =
     [
         Row<FgsmOptions>("fgsm", "FGSM", o => new Fgsm(o), "one signed gradient step per budget ε (L∞)",
-            "Goodfellow et al. 2015; thesis eq. 2.12", null, "none: one gradient per budget", budgeted: true, targeted: true,
+            "Goodfellow et al. 2015; thesis eq. 2.12", null, "none: one gradient per budget", budgeted: true,
             thesis: (d, _) => new FgsmOptions { Epsilons = Budgets.For(d, AttackNorm.Linf) }),
         Row<IterativeFgsmOptions>("ifgsm", "I-FGSM", o => new IterativeFgsm(o), "K signed steps projected on B∞[x; ε], per budget",
-            "Kurakin et al. 2017 (BIM); thesis eq. 2.13", "iterations", "gradient evaluations per budget", budgeted: true, targeted: true,
+            "Kurakin et al. 2017 (BIM); thesis eq. 2.13", "iterations", "gradient evaluations per budget", budgeted: true,
             thesis: (d, _) => new IterativeFgsmOptions { Epsilons = Budgets.For(d, AttackNorm.Linf) }, aliases: ["bim"]),
         Row<PgdOptions>("pgd2", "PGD2", o => new Pgd(o with { Norm = AttackNorm.L2 }), "K normalised steps projected on B₂[x; ε], per budget",
-            "Madry et al. 2018; thesis eqs. 2.15-2.16", "iterations", "gradient evaluations per budget", budgeted: true, targeted: true,
+            "Madry et al. 2018; thesis eqs. 2.15-2.16", "iterations", "gradient evaluations per budget", budgeted: true,
             defaults: () => new PgdOptions { Norm = AttackNorm.L2 },
             thesis: (d, _) => new PgdOptions { Norm = AttackNorm.L2, Epsilons = Budgets.For(d, AttackNorm.L2) }, aliases: ["pgd", "pgdl2"]),
         Row<PgdOptions>("pgdinf", "PGD∞", o => new Pgd(o with { Norm = AttackNorm.Linf }), "K signed steps projected on B∞[x; ε] from a random start, per budget",
-            "Madry et al. 2018", "iterations", "gradient evaluations per budget", budgeted: true, targeted: true,
+            "Madry et al. 2018", "iterations", "gradient evaluations per budget", budgeted: true,
             defaults: () => new PgdOptions { Norm = AttackNorm.Linf, Epsilons = Budgets.MnistLinf, RandomStart = true },
             thesis: (d, _) => new PgdOptions { Norm = AttackNorm.Linf, Epsilons = Budgets.For(d, AttackNorm.Linf), RandomStart = true }, aliases: ["pgdlinf"]),
         Row<RandomFgsmOptions>("rfgsm", "R+FGSM", o => new RandomFgsm(o), "a random signed step, then FGSM with the rest of the budget",
-            "Tramèr et al. 2018; Zantedeschi et al. 2017 §4.1", null, "none: one gradient per budget", budgeted: true, targeted: true,
+            "Tramèr et al. 2018; Zantedeschi et al. 2017 §4.1", null, "none: one gradient per budget", budgeted: true,
             thesis: (d, _) => new RandomFgsmOptions { Epsilons = Budgets.For(d, AttackNorm.Linf) }, aliases: ["randomfgsm", "random+fgsm"]),
         Row<CarliniWagnerOptions>("cw", "C&W", o => new CarliniWagner(o), "C&W L2: Adam on tanh-space w, binary search on λ",
             "Carlini & Wagner 2017; thesis eqs. 2.18-2.19", "iterations", "Adam iterations per λ (gradients = binary steps × iterations)",
-            minimumNorm: true, targeted: true, margin: true, thesis: (d, p) => CarliniWagnerOptions.Thesis(d, p ?? "5x20"),
+            minimumNorm: true, thesis: (d, p) => CarliniWagnerOptions.Thesis(d, p ?? "5x20"),
             aliases: ["cwl2", "c&w", "carliniwagner"], presetParameter: "schedule", presets: ["5x20", "1x100"]),
         Row<DdnOptions>("ddn", "DDN", o => new Ddn(o), "decoupled direction and norm, rounded each iteration",
-            "Rony et al. 2019; thesis eq. 2.20", "iterations", "gradient evaluations", minimumNorm: true, targeted: true, margin: true),
+            "Rony et al. 2019; thesis eq. 2.20", "iterations", "gradient evaluations", minimumNorm: true),
         Row<BoundaryProjectionOptions>("bp", "BP", o => new BoundaryProjection(o), "boundary projection: stage 1 to the boundary, stage 2 along it with Q_IN/Q_OUT",
-            "Zhang 2021 (thesis) ch. 5, Algorithms 1-2", "iterations", "gradient evaluations", minimumNorm: true, targeted: true, margin: true,
+            "Zhang 2021 (thesis) ch. 5, Algorithms 1-2", "iterations", "gradient evaluations", minimumNorm: true,
             aliases: ["boundaryprojection"]),
         Row<DeepFoolOptions>("deepfool", "DeepFool", o => new DeepFool(o), "linearise every class boundary, step to the nearest",
             "Moosavi-Dezfooli et al. 2016; thesis eq. 2.21", "max-iterations", "iterations at most (K gradients each)", minimumNorm: true),
@@ -112,17 +112,18 @@ public static class AttackRegistry
 
     private static AttackInfo Row<TOptions>(string name, string display, Func<TOptions, IAttack> construct, string summary, string paper,
                                             string? iterationOption, string iterationMeaning, bool budgeted = false, bool minimumNorm = false,
-                                            bool targeted = false, bool margin = false, Func<TOptions>? defaults = null,
+                                            Func<TOptions>? defaults = null,
                                             Func<string, string?, TOptions>? thesis = null, string[]? aliases = null,
                                             string? presetParameter = null, string[]? presets = null)
         where TOptions : AttackOptions, new()
     {
         Func<TOptions> make = defaults ?? (() => new TOptions());
+        var sample = construct(make()); // the attack itself says which criteria it takes
         return new AttackInfo
         {
             Name = name, Display = display, Aliases = aliases ?? [], OptionsType = typeof(TOptions), Summary = summary, Paper = paper,
             IterationOption = iterationOption, IterationMeaning = iterationMeaning, Budgeted = budgeted, MinimumNorm = minimumNorm,
-            SupportsTargeted = targeted, SupportsMargin = margin, PresetParameter = presetParameter, Presets = presets ?? [],
+            SupportsTargeted = sample.SupportsTargeted, SupportsMargin = sample.SupportsMargin, PresetParameter = presetParameter, Presets = presets ?? [],
             Defaults = make,
             Thesis = (dataset, preset) =>
             {

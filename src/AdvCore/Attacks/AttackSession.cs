@@ -105,7 +105,7 @@ public sealed class AttackSession : IDisposable
     /// +1 or −1: the sign that turns a loss's gradient into the attack's descent direction
     /// (advcore.h grad_sign). Cross-entropy is increased away from the true label but decreased
     /// towards a target; the margins are decreased away from the true label and increased towards
-    /// a target (the margin of t is negated); the DLR losses are increased.
+    /// a target (the margin of t is negated); the targeted C&amp;W margin is decreased; the DLR losses are increased.
     /// </summary>
     public float GradSign(LossKind loss)
     {
@@ -113,7 +113,9 @@ public sealed class AttackSession : IDisposable
         {
             LossKind.CrossEntropy => !Targeted,
             LossKind.LogProbMargin or LossKind.CwMargin => Targeted,
-            _ => true,
+            LossKind.CwMarginTargeted => false,
+            LossKind.Dlr or LossKind.DlrTargeted => true,
+            _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, $"no descent direction is known for loss {loss}"),
         };
         return increase ? -1f : 1f;
     }
@@ -238,7 +240,13 @@ public sealed class AttackSession : IDisposable
 
     internal AttackResult Finish(string attack, bool budgetExhausted)
     {
-        if (!_offered) throw new InvalidOperationException($"attack {attack} offered no candidate");
+        if (!_offered && !budgetExhausted) throw new InvalidOperationException($"attack {attack} offered no candidate");
+        if (!_offered)
+        {
+            // The cap stopped the attack before its first candidate: every image fails with x itself.
+            _fallback.CopyFrom(X);
+            _fallbackRaw.CopyFrom(X);
+        }
         if (_finished) throw new InvalidOperationException("the session is finished");
         _finished = true;
 

@@ -50,7 +50,7 @@ public sealed class CarliniWagner : Attack<CarliniWagnerOptions>
         var zeros = new int[s.N];
         // κ of C&W is the criterion's margin when one is asked for: the loss keeps pushing until it holds.
         float mu = Math.Max(o.Margin, s.Criterion.Margin);
-        var loss = s.Targeted ? throw new NotSupportedException("targeted C&W needs the targeted margin loss") : LossKind.CwMargin;
+        var loss = s.Targeted ? LossKind.CwMarginTargeted : LossKind.CwMargin;
 
         for (int b = 0; b < o.BinarySteps; b++)
         {
