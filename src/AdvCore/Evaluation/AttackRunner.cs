@@ -88,6 +88,22 @@ public sealed class AttackRunner
         return new AttackRun(record, examples, completed);
     }
 
+    // Rows `rows` of x into a new tensor, contiguous runs in one copy each.
+    private static Tensor Gather(Tensor x, List<int> rows, long[] shape)
+    {
+        long[] gatheredShape = [.. shape];
+        gatheredShape[0] = rows.Count;
+        var result = Tensor.Zeros(x.Context, gatheredShape);
+        for (int j = 0; j < rows.Count;)
+        {
+            int run = 1;
+            while (j + run < rows.Count && rows[j + run] == rows[j] + run) run++;
+            result.CopySamples(j, x, rows[j], run);
+            j += run;
+        }
+        return result;
+    }
+
     private string Criterion() =>
         _options.Targets.Describe() + (_options.Margin > 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", margin {_options.Margin:R}") : "");
 
@@ -98,10 +114,10 @@ public sealed class AttackRunner
         long[] shape = [batch.Length, .. _model.InputShape.Select(v => (long)v)];
         var pixels = new float[batch.Length * d];
         for (int i = 0; i < batch.Length; i++) Array.Copy(images, (long)batch[i] * d, pixels, (long)i * d, d);
+        // One upload per batch: the clean prediction and the attack read the same device images.
         int k = _model.Classes;
-        float[] logits;
-        using (var x = Tensor.FromArray(_model.Context, pixels, shape))
-            logits = _model.Logits(x).ToArray();
+        using var x = Tensor.FromArray(_model.Context, pixels, shape);
+        float[] logits = _model.Logits(x).ToArray();
 
         // The set X: correctly classified images (and, with a fixed target, not of that class).
         var attacked = new List<int>();
@@ -124,19 +140,14 @@ public sealed class AttackRunner
         }
         if (attacked.Count == 0) return 0;
 
-        var xs = new float[attacked.Count * d];
         var ys = new int[attacked.Count];
-        for (int j = 0; j < attacked.Count; j++)
-        {
-            Array.Copy(pixels, (long)attacked[j] * d, xs, (long)j * d, d);
-            ys[j] = labels[batch[attacked[j]]];
-        }
-        shape[0] = attacked.Count;
+        for (int j = 0; j < attacked.Count; j++) ys[j] = labels[batch[attacked[j]]];
         var criterion = _options.Targets.Mode == TargetMode.None
             ? Attacks.Criterion.Misclassification(ys, _options.Margin)
             : Attacks.Criterion.TargetedMisclassification(ys, [.. targets], _options.Margin);
-        using var xa = Tensor.FromArray(_model.Context, xs, shape);
-        using var result = _attack.Run(_model, xa, criterion, _options.AttackSettings);
+        // The attacked rows, gathered on the device (no copy when every image is attacked).
+        using var gathered = attacked.Count == batch.Length ? null : Gather(x, attacked, shape);
+        using var result = _attack.Run(_model, gathered ?? x, criterion, _options.AttackSettings);
         float[]? adversarial = examples.Count < _options.KeepExamples ? result.CopyAdversarials() : null;
         for (int j = 0; j < attacked.Count; j++)
         {
@@ -146,7 +157,7 @@ public sealed class AttackRunner
                                         result.QueryBestL2 is { } q && double.IsFinite(q[j]) ? q[j] : null));
             if (adversarial is not null && examples.Count < _options.KeepExamples)
                 examples.Add(new AdversarialExample(index, ys[j], result.AdversarialLabels[j], result.Success[j], result.L2[j],
-                                                    xs.AsSpan(j * d, d).ToArray(), adversarial.AsSpan(j * d, d).ToArray()));
+                                                    pixels.AsSpan(attacked[j] * d, d).ToArray(), adversarial.AsSpan(j * d, d).ToArray()));
         }
         return result.Elapsed.TotalSeconds;
     }
