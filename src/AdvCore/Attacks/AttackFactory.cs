@@ -2,13 +2,13 @@ namespace AdvCore.Attacks;
 
 /// <summary>
 /// Creates attacks by their command-line names: fgsm, ifgsm, pgd2, pgdinf, rfgsm, cw, ddn, bp,
-/// deepfool, jsma. Options may be given as a typed record, or as name=value pairs applied on top
+/// deepfool, jsma, fmn-l2, fmn-linf, apgd-ce. Options may be given as a typed record, or as name=value pairs applied on top
 /// of the defaults (or of the thesis settings for a dataset).
 /// </summary>
 public static class AttackFactory
 {
     /// <summary>Every name <see cref="Create(string, AttackOptions?)"/> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["fgsm", "ifgsm", "pgd2", "pgdinf", "rfgsm", "cw", "ddn", "bp", "deepfool", "jsma"];
+    public static IReadOnlyList<string> Names { get; } = ["fgsm", "ifgsm", "pgd2", "pgdinf", "rfgsm", "cw", "ddn", "bp", "deepfool", "jsma", "fmn-l2", "fmn-linf", "apgd-ce"];
 
     /// <summary>
     /// The attack called <paramref name="name"/> with <paramref name="options"/> (its defaults when
@@ -32,6 +32,9 @@ public static class AttackFactory
             ("bp", BoundaryProjectionOptions o) => new BoundaryProjection(o),
             ("deepfool", DeepFoolOptions o) => new DeepFool(o),
             ("jsma", JsmaOptions o) => new Jsma(o),
+            ("fmn-l2", FmnOptions o) => new Fmn(o with { Norm = AttackNorm.L2 }),
+            ("fmn-linf", FmnOptions o) => new Fmn(o with { Norm = AttackNorm.Linf }),
+            ("apgd-ce", ApgdOptions o) => new Apgd(o with { Loss = LossKind.CrossEntropy }),
             _ => throw new ArgumentException($"attack '{name}' takes {DefaultOptions(key).GetType().Name}, not {options.GetType().Name}", nameof(options)),
         };
     }
@@ -64,6 +67,9 @@ public static class AttackFactory
         "bp" => new BoundaryProjectionOptions(),
         "deepfool" => new DeepFoolOptions(),
         "jsma" => new JsmaOptions(),
+        "fmn-l2" => new FmnOptions { Norm = AttackNorm.L2 },
+        "fmn-linf" => new FmnOptions { Norm = AttackNorm.Linf },
+        "apgd-ce" => new ApgdOptions { Loss = LossKind.CrossEntropy },
         _ => throw new ArgumentException($"unknown attack '{name}' (expected one of {string.Join(", ", Names)})", nameof(name)),
     };
 
@@ -77,6 +83,7 @@ public static class AttackFactory
             IterativeFgsmOptions o => o with { Epsilons = Budgets.For(dataset, AttackNorm.Linf) },
             PgdOptions o => o with { Epsilons = Budgets.For(dataset, o.Norm) },
             RandomFgsmOptions o => o with { Epsilons = Budgets.For(dataset, AttackNorm.Linf) },
+            ApgdOptions o => o with { Epsilons = Budgets.For(dataset, o.Norm) },
             CarliniWagnerOptions => CarliniWagnerOptions.Thesis(dataset),
             var o => o,
         };
@@ -94,6 +101,9 @@ public static class AttackFactory
             "rfgsm" or "randomfgsm" or "random+fgsm" => "rfgsm",
             "cw" or "cwl2" or "c&w" or "carliniwagner" => "cw",
             "boundaryprojection" or "bp" => "bp",
+            "fmn" or "fmnl2" or "fastminimumnorm" => "fmn-l2",
+            "fmnlinf" or "fmninf" => "fmn-linf",
+            "apgd" or "apgdce" or "autopgd" => "apgd-ce",
             _ => key,
         };
     }
