@@ -268,13 +268,29 @@ typedef enum {
   AC_LOSS_CROSS_ENTROPY = 0, /* param = label smoothing in [0,1): target 1-s on the label,
                                 s/(K-1) elsewhere                                          */
   AC_LOSS_LOGPROB_MARGIN = 1,/* thesis eq. 2.8: log p(l) - max_{k!=l} log p(k); param unused */
-  AC_LOSS_CW_MARGIN = 2      /* thesis eq. 2.19: [u(l) - max_{k!=l} u(k) + mu]_+, param = mu */
+  AC_LOSS_CW_MARGIN = 2,     /* thesis eq. 2.19: [u(l) - max_{k!=l} u(k) + mu]_+, param = mu */
+  AC_LOSS_CW_MARGIN_TARGETED = 3, /* labels = targets t: [max_{k!=t} u(k) - u(t) + mu]_+,
+                                param = mu >= 0; gradient e_j - e_t where positive (j = first
+                                maximiser over k != t), 0 at and below the kink; the attack
+                                decreases it                                                  */
+  AC_LOSS_DLR = 4,           /* Croce & Hein 2020 eq. 6 (AutoAttack dlr_loss), labels = true y,
+                                K >= 3: -(u(y) - max_{k!=y} u(k)) / (u(p1) - u(p3) + 1e-12);
+                                param ignored; the attack increases it                        */
+  AC_LOSS_DLR_TARGETED = 5   /* AutoAttack dlr_loss_targeted, K >= 4: labels is AC_I32 [N, 2]
+                                with (y_i, t_i) per row, t_i != y_i:
+                                -(u(y) - u(t)) / (u(p1) - (u(p3) + u(p4))/2 + 1e-12);
+                                param ignored; the attack increases it                        */
 } ac_loss;
 
 /* Per-sample loss[N] and, when dlogits is not NULL, dloss[i]/dlogits[i,:] (the gradient of
- * each sample's own loss, not of the mean). labels is an AC_I32 tensor [N]; a label
- * outside [0, K) fails with AC_ERR_LABEL_RANGE; non-finite logits fail with
- * AC_ERR_NON_FINITE. For the margins, the max over k != l takes the first maximiser. */
+ * each sample's own loss, not of the mean; exact, including the DLR denominator's). labels is
+ * an AC_I32 tensor of N elements ([N, 2] for AC_LOSS_DLR_TARGETED); a label outside [0, K)
+ * fails with AC_ERR_LABEL_RANGE, a DLR_TARGETED row with t == y with
+ * AC_ERR_INVALID_ARGUMENT, too few classes with AC_ERR_SHAPE; non-finite logits fail with
+ * AC_ERR_NON_FINITE. For the margins, the max over k != l takes the first maximiser.
+ * p1, p2, p3, p4 index the largest logits in a stable descending sort (equal logits stay in
+ * index order), so the max over k != y is u(p1) or u(p2); sums and quotients are in double.
+ * At ties and kinks the gradient is one-sided (that order's branch; the hinge's zero side). */
 AC_API ac_status ac_loss_forward_backward(ac_context* ctx, ac_loss kind, float param,
                                           const ac_tensor* logits, const ac_tensor* labels,
                                           ac_tensor* loss, ac_tensor* dlogits);

@@ -61,6 +61,18 @@ class Rng {
   std::mt19937_64 gen_;
 };
 
+// Labels in the layout of `kind` (ac::loss_labels_per_row): one class per sample, or for
+// DlrTargeted a (y, t) pair per sample with t != y.
+inline std::vector<int32_t> loss_labels(Rng& rng, ac::Loss kind, size_t n, int32_t k) {
+  if (kind != ac::Loss::DlrTargeted) return rng.labels(n, k);
+  std::vector<int32_t> v(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    v[2 * i] = static_cast<int32_t>(rng.integer(0, k - 1));
+    v[2 * i + 1] = static_cast<int32_t>((v[2 * i] + rng.integer(1, k - 1)) % k);
+  }
+  return v;
+}
+
 inline fvec to_float(const dvec& v) {
   fvec f(v.size());
   for (size_t i = 0; i < v.size(); ++i) f[i] = static_cast<float>(v[i]);

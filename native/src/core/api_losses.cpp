@@ -17,7 +17,15 @@ AC_API ac_status ac_loss_forward_backward(ac_context* ctx, ac_loss kind, float p
     int64_t n = lt.shape[0], k = lt.shape[1];
     if (k < 2) fail(AC_ERR_SHAPE, "loss: logits need at least 2 classes");
     auto& yt = need(op, "labels", labels, AC_I32, logits);
-    need_count(op, "labels", yt, n);
+    if (kind == AC_LOSS_DLR_TARGETED) {
+      // One (y, t) pair per row.
+      if (yt.ndim != 2 || yt.shape[0] != n || yt.shape[1] != 2)
+        fail(AC_ERR_SHAPE, format("loss: DLR targeted labels must be i32 [%lld, 2] holding (y, t) "
+                                  "per row, got [%s]",
+                                  static_cast<long long>(n), shape_string(yt).c_str()));
+    } else {
+      need_count(op, "labels", yt, n);
+    }
     need_count(op, "loss", need(op, "loss", loss, AC_F32, logits), n);
     if (dlogits) need_same_shape(op, "dlogits", need(op, "dlogits", dlogits, AC_F32, logits), lt, "logits");
     need_finite_param(op, "param", param);
@@ -33,12 +41,33 @@ AC_API ac_status ac_loss_forward_backward(ac_context* ctx, ac_loss kind, float p
         if (param < 0) fail(AC_ERR_INVALID_ARGUMENT, "loss: C&W margin mu must be >= 0");
         l = Loss::CwMargin;
         break;
+      case AC_LOSS_CW_MARGIN_TARGETED:
+        if (param < 0) fail(AC_ERR_INVALID_ARGUMENT, "loss: C&W margin mu must be >= 0");
+        l = Loss::CwMarginTargeted;
+        break;
+      case AC_LOSS_DLR:  // param is ignored (any finite value)
+        if (k < 3)
+          fail(AC_ERR_SHAPE, format("loss: DLR needs at least 3 classes, logits have %lld",
+                                    static_cast<long long>(k)));
+        l = Loss::Dlr;
+        break;
+      case AC_LOSS_DLR_TARGETED:  // param is ignored (any finite value)
+        if (k < 4)
+          fail(AC_ERR_SHAPE, format("loss: DLR targeted needs at least 4 classes, logits have %lld",
+                                    static_cast<long long>(k)));
+        l = Loss::DlrTargeted;
+        break;
       default:
         fail(AC_ERR_INVALID_ARGUMENT, format("loss: unknown loss %d", static_cast<int>(kind)));
     }
     // The value checks read the device back: skipped while a graph is being captured
     // (advcore.h, ac_graph_begin).
-    if (!ctx->capturing) check_labels(op, yt, k);
+    if (!ctx->capturing) {
+      if (l == Loss::DlrTargeted)
+        check_label_pairs(op, yt, k);
+      else
+        check_labels(op, yt, k);
+    }
     if (!ctx->capturing && !ctx->backend->all_finite(lt.f32(), lt.count()))
       fail(AC_ERR_NON_FINITE, "loss: logits hold NaN or infinite values (diverged network or NaN input?)");
     ctx->backend->loss_forward_backward(l, param, n, k, lt.f32(), yt.i32(), loss->f32(),

@@ -25,7 +25,17 @@ struct BatchNormShape {
   int64_t n, c, hw;         // x viewed as [n, c, hw]
 };
 
-enum class Loss : int32_t { CrossEntropy = 0, LogProbMargin = 1, CwMargin = 2 };
+enum class Loss : int32_t {
+  CrossEntropy = 0,
+  LogProbMargin = 1,
+  CwMargin = 2,
+  CwMarginTargeted = 3,
+  Dlr = 4,
+  DlrTargeted = 5,
+};
+// int32 labels per sample: DlrTargeted reads the pair (y_i, t_i) at labels[2i], labels[2i+1];
+// every other loss reads labels[i].
+inline int64_t loss_labels_per_row(Loss kind) { return kind == Loss::DlrTargeted ? 2 : 1; }
 enum class Activation : int32_t { Relu = 0, LeakyRelu = 1, BoundedRelu = 2 };
 
 class Backend {
@@ -86,7 +96,8 @@ class Backend {
   virtual void mul(int64_t count, const float* a, const float* b, float* y) = 0;  // y = a*b
   virtual void add(int64_t count, const float* a, const float* b, float* y) = 0;  // y = a+b
 
-  // ---- losses: labels already range-checked; dlogits may be null
+  // ---- losses: labels already range-checked (loss_labels_per_row(kind) per sample, see
+  //      src/cpu/reference_loss.h); dlogits may be null
   virtual void loss_forward_backward(Loss kind, float param, int64_t n, int64_t k,
                                      const float* logits, const int32_t* labels, float* loss,
                                      float* dlogits) = 0;

@@ -88,4 +88,19 @@ void check_labels(const char* op, const ac_tensor& labels, int64_t k) {
                                       host[i], i, static_cast<long long>(k)));
 }
 
+void check_label_pairs(const char* op, const ac_tensor& labels, int64_t k) {
+  std::vector<int32_t> host(static_cast<size_t>(labels.count()));
+  labels.backend().copy_to_host(host.data(), labels.storage->data, host.size() * 4);
+  for (size_t i = 0; i + 1 < host.size(); i += 2) {
+    const int32_t y = host[i], t = host[i + 1];
+    if (y < 0 || y >= k || t < 0 || t >= k)
+      fail(AC_ERR_LABEL_RANGE,
+           format("%s: labels row %zu holds (y = %d, t = %d); both must be in [0, %lld)", op,
+                  i / 2, y, t, static_cast<long long>(k)));
+    if (t == y)
+      fail(AC_ERR_INVALID_ARGUMENT,
+           format("%s: labels row %zu has target t = %d equal to its true label y", op, i / 2, t));
+  }
+}
+
 }  // namespace ac

@@ -28,4 +28,7 @@ const ac_tensor& need_on(const char* op, const ac_context* ctx, const char* name
                          const ac_tensor* t, ac_dtype dtype = AC_F32);
 // Labels in [0, k); copies them to the host when the tensor lives on a device.
 void check_labels(const char* op, const ac_tensor& labels, int64_t k);
+// Rows (y, t) of an i32 [N, 2] tensor: both in [0, k) (else AC_ERR_LABEL_RANGE) and t != y
+// (else AC_ERR_INVALID_ARGUMENT); the message names the row.
+void check_label_pairs(const char* op, const ac_tensor& labels, int64_t k);
 }  // namespace ac

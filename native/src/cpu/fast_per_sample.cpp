@@ -10,9 +10,10 @@ void CpuFastBackend::loss_forward_backward(Loss kind, float param, int64_t n, in
                                            const float* logits, const int32_t* labels,
                                            float* loss, float* dlogits) {
   // exp/log per element: a row of k logits is worth ~8k plain flops.
+  const int64_t per_row = loss_labels_per_row(kind);  // 2 for DlrTargeted: (y, t) pairs
   parallel_ranges(threads_, n, rows_per_grain(8 * k), [&](int64_t b, int64_t e) {
-    ref::loss_forward_backward(kind, param, e - b, k, logits + b * k, labels + b, loss + b,
-                               dlogits ? dlogits + b * k : nullptr);
+    ref::loss_forward_backward(kind, param, e - b, k, logits + b * k, labels + b * per_row,
+                               loss + b, dlogits ? dlogits + b * k : nullptr);
   });
 }
 

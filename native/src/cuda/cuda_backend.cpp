@@ -547,6 +547,11 @@ class CudaBackend final : public Backend {
 
   void loss_forward_backward(Loss kind, float param, int64_t n, int64_t k, const float* logits,
                              const int32_t* labels, float* loss, float* dlogits) override {
+    static_assert(static_cast<int>(Loss::CwMargin) == AC_K_CW_MARGIN &&
+                      static_cast<int>(Loss::CwMarginTargeted) == AC_K_CW_MARGIN_TARGETED &&
+                      static_cast<int>(Loss::Dlr) == AC_K_DLR &&
+                      static_cast<int>(Loss::DlrTargeted) == AC_K_DLR_TARGETED,
+                  "loss kind codes (kernel_args.h) mirror ac::Loss");
     if (n <= 0) return;
     bind();
     launch(k_.ac_loss_forward_backward, "ac_loss_forward_backward", warp_grid(n), kThreads,

@@ -31,5 +31,12 @@ static_assert(sizeof(AcBnArgs) == 3 * 8, "AcBnArgs layout");
 
 // Kind codes shared by host and device (they mirror ac::Activation and ac::Loss).
 enum { AC_K_RELU = 0, AC_K_LEAKY_RELU = 1, AC_K_BOUNDED_RELU = 2 };
-enum { AC_K_CROSS_ENTROPY = 0, AC_K_LOGPROB_MARGIN = 1, AC_K_CW_MARGIN = 2 };
+enum {
+  AC_K_CROSS_ENTROPY = 0,
+  AC_K_LOGPROB_MARGIN = 1,
+  AC_K_CW_MARGIN = 2,
+  AC_K_CW_MARGIN_TARGETED = 3,
+  AC_K_DLR = 4,
+  AC_K_DLR_TARGETED = 5
+};
 enum { AC_K_L2 = 0, AC_K_LINF = 1, AC_K_DOT = 2 };

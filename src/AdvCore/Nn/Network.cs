@@ -182,14 +182,17 @@ public sealed class Network : IDisposable
     /// network and are valid until its next call (which overwrites or releases them).
     /// </summary>
     /// <param name="x">Inputs [N, ...InputShape].</param>
-    /// <param name="labels">i32 labels [N].</param>
+    /// <param name="labels">i32 labels [N]; for <see cref="LossKind.DlrTargeted"/> i32 [N, 2] rows (y, t).</param>
     /// <param name="loss">The loss to differentiate.</param>
-    /// <param name="lossParam">Label smoothing for cross-entropy, μ for the C&amp;W margin.</param>
+    /// <param name="lossParam">Label smoothing for cross-entropy, μ for the C&amp;W margins.</param>
     /// <exception cref="LabelOutOfRangeException">A label outside [0, K).</exception>
     public GradientResult InputGradient(Tensor x, Tensor labels, LossKind loss, float lossParam = 0)
     {
         var workspace = Prepare(x);
-        CheckLabels(labels, x.BatchSize);
+        if (loss == LossKind.DlrTargeted)
+            CheckLabelPairs(labels, x.BatchSize);
+        else
+            CheckLabels(labels, x.BatchSize);
         SetMode(training: false, weightGrads: false);
         Tensor logits = NodeChain.Forward(_nodes, workspace.States, x, _pass);
         Ops.Loss(loss, lossParam, logits, labels, workspace.Loss, workspace.LogitGrad);
@@ -292,6 +295,15 @@ public sealed class Network : IDisposable
         ObjectDisposedException.ThrowIf(labels.IsDisposed, labels);
         if (labels.DType != DType.I32 || labels.Rank != 1 || labels.Count != n)
             throw new ShapeMismatchException($"labels must be i32 [{n}], got {labels.DType} [{Tensor.ShapeString(labels.Shape)}]");
+    }
+
+    private static void CheckLabelPairs(Tensor labels, long n)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ObjectDisposedException.ThrowIf(labels.IsDisposed, labels);
+        if (labels.DType != DType.I32 || labels.Rank != 2 || labels.Shape[0] != n || labels.Shape[1] != 2)
+            throw new ShapeMismatchException(
+                $"labels for {nameof(LossKind.DlrTargeted)} must be i32 [{n},2] rows (y, t), got {labels.DType} [{Tensor.ShapeString(labels.Shape)}]");
     }
 
     private void CheckLabelRange(int[] labels)

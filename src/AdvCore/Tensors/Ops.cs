@@ -123,10 +123,13 @@ public static class Ops
     // ------------------------------------------------------------------ losses
 
     /// <summary>
-    /// Per-sample loss[N] of logits[N,K] against i32 labels[N] and, when <paramref name="dlogits"/>
-    /// is not null, each sample's own gradient dloss_i/dlogits_i (not the mean's).
+    /// Per-sample loss[N] of logits[N,K] against i32 labels[N] (i32 [N, 2] rows (y, t) for
+    /// <see cref="LossKind.DlrTargeted"/>) and, when <paramref name="dlogits"/> is not null, each
+    /// sample's own gradient dloss_i/dlogits_i (not the mean's).
     /// </summary>
     /// <exception cref="LabelOutOfRangeException">A label outside [0, K).</exception>
+    /// <exception cref="InvalidArgumentException">A bad parameter, or a DlrTargeted row with t = y.</exception>
+    /// <exception cref="ShapeMismatchException">Labels in the wrong layout, or too few classes (DLR needs K ≥ 3, DlrTargeted K ≥ 4).</exception>
     /// <exception cref="NonFiniteException">The logits hold NaN or infinity.</exception>
     public static void Loss(LossKind kind, float param, Tensor logits, Tensor labels, Tensor loss, Tensor? dlogits) =>
         NativeStatus.Check(Native.ac_loss_forward_backward(Ctx(logits), (int)kind, param, H(logits), H(labels), H(loss), Optional(dlogits)));
