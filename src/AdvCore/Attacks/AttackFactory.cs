@@ -2,13 +2,13 @@ namespace AdvCore.Attacks;
 
 /// <summary>
 /// Creates attacks by their command-line names: fgsm, ifgsm, pgd2, pgdinf, rfgsm, cw, ddn, bp,
-/// deepfool, jsma, fmn-l2, fmn-linf, apgd-ce. Options may be given as a typed record, or as name=value pairs applied on top
+/// deepfool, jsma, fmn-l2, fmn-linf, apgd-ce, apgd-dlr. Options may be given as a typed record, or as name=value pairs applied on top
 /// of the defaults (or of the thesis settings for a dataset).
 /// </summary>
 public static class AttackFactory
 {
     /// <summary>Every name <see cref="Create(string, AttackOptions?)"/> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["fgsm", "ifgsm", "pgd2", "pgdinf", "rfgsm", "cw", "ddn", "bp", "deepfool", "jsma", "fmn-l2", "fmn-linf", "apgd-ce"];
+    public static IReadOnlyList<string> Names { get; } = ["fgsm", "ifgsm", "pgd2", "pgdinf", "rfgsm", "cw", "ddn", "bp", "deepfool", "jsma", "fmn-l2", "fmn-linf", "apgd-ce", "apgd-dlr"];
 
     /// <summary>
     /// The attack called <paramref name="name"/> with <paramref name="options"/> (its defaults when
@@ -35,6 +35,7 @@ public static class AttackFactory
             ("fmn-l2", FmnOptions o) => new Fmn(o with { Norm = AttackNorm.L2 }),
             ("fmn-linf", FmnOptions o) => new Fmn(o with { Norm = AttackNorm.Linf }),
             ("apgd-ce", ApgdOptions o) => new Apgd(o with { Loss = LossKind.CrossEntropy }),
+            ("apgd-dlr", ApgdOptions o) => new Apgd(o with { Loss = LossKind.Dlr }),
             _ => throw new ArgumentException($"attack '{name}' takes {DefaultOptions(key).GetType().Name}, not {options.GetType().Name}", nameof(options)),
         };
     }
@@ -70,6 +71,7 @@ public static class AttackFactory
         "fmn-l2" => new FmnOptions { Norm = AttackNorm.L2 },
         "fmn-linf" => new FmnOptions { Norm = AttackNorm.Linf },
         "apgd-ce" => new ApgdOptions { Loss = LossKind.CrossEntropy },
+        "apgd-dlr" => new ApgdOptions { Loss = LossKind.Dlr },
         _ => throw new ArgumentException($"unknown attack '{name}' (expected one of {string.Join(", ", Names)})", nameof(name)),
     };
 
@@ -104,6 +106,7 @@ public static class AttackFactory
             "fmn" or "fmnl2" or "fastminimumnorm" => "fmn-l2",
             "fmnlinf" or "fmninf" => "fmn-linf",
             "apgd" or "apgdce" or "autopgd" => "apgd-ce",
+            "apgddlr" => "apgd-dlr",
             _ => key,
         };
     }

@@ -23,6 +23,16 @@ public class ApgdTests
     }
 
     [Test]
+    public void DlrAtMnistBudgetFoolsNearlyAllAndNoneAtATinyOne()
+    {
+        using var large = Run(new ApgdOptions { Loss = LossKind.Dlr, Epsilons = [0.3f] });
+        using var tiny = Run(new ApgdOptions { Loss = LossKind.Dlr, Epsilons = [0.01f] });
+        TestContext.Out.WriteLine($"apgd-dlr: P_suc {large.SuccessRate:F3} at eps 0.3, {tiny.SuccessRate:F3} at eps 0.01");
+        Assert.That(large.SuccessRate, Is.GreaterThanOrEqualTo(0.95));
+        Assert.That(tiny.SuccessRate, Is.LessThanOrEqualTo(0.1));
+    }
+
+    [Test]
     public void CrossEntropyAtATinyBudgetFoolsAlmostNone()
     {
         using var result = Run(new ApgdOptions { Epsilons = [0.01f] });
@@ -92,14 +102,16 @@ public class ApgdTests
     [TestCase(AttackNorm.Linf, 2, 1, 5)]
     [TestCase(AttackNorm.L2, 1, 3, 4)]
     [TestCase(AttackNorm.Linf, 3, 2, 1)]
-    public void SpendsBudgetsTimesRestartsTimesIterationsPlusOneGradients(AttackNorm norm, int budgets, int restarts, int iterations)
+    [TestCase(AttackNorm.Linf, 2, 2, 3, LossKind.Dlr)]
+    public void SpendsBudgetsTimesRestartsTimesIterationsPlusOneGradients(AttackNorm norm, int budgets, int restarts, int iterations,
+                                                                         LossKind loss = LossKind.CrossEntropy)
     {
         var model = TrainedMnistModel.Get();
         var (x, labels) = model.Correct(5);
         using (x)
         {
             float[] eps = Enumerable.Range(1, budgets).Select(b => b * (norm == AttackNorm.L2 ? 0.5f : 0.05f)).ToArray();
-            var attack = new Apgd(new ApgdOptions { Norm = norm, Epsilons = eps, Restarts = restarts, Iterations = iterations });
+            var attack = new Apgd(new ApgdOptions { Norm = norm, Epsilons = eps, Restarts = restarts, Iterations = iterations, Loss = loss });
             var counting = new CountingModel(new NetworkClassifier(model.Network));
             using var result = attack.Run(counting, x, labels);
             long expected = (long)budgets * restarts * (iterations + 1);
@@ -142,6 +154,8 @@ public class ApgdTests
     public void RegistryNamesAndDefaultsAreAutoAttacks()
     {
         Assert.That(AttackFactory.Create("apgd").Name, Is.EqualTo("apgd-ce"));
+        Assert.That(AttackFactory.Create("APGD-DLR").Name, Is.EqualTo("apgd-dlr"));
+        Assert.That(((ApgdOptions)AttackFactory.Create("apgd-dlr").Options).Loss, Is.EqualTo(LossKind.Dlr));
         var o = (ApgdOptions)AttackFactory.DefaultOptions("apgd-ce");
         Assert.That((o.Norm, o.Iterations, o.Restarts, o.Rho, o.Momentum, o.Loss), Is.EqualTo((AttackNorm.Linf, 100, 1, 0.75f, 0.75f, LossKind.CrossEntropy)));
         Assert.That(o.Epsilons, Is.EqualTo(Budgets.MnistLinf));

@@ -29,7 +29,7 @@ public sealed class Apgd : Attack<ApgdOptions>
     public Apgd(ApgdOptions? options = null) : base(options ?? new ApgdOptions()) { }
 
     /// <summary>The losses APGD accepts (it increases them).</summary>
-    public static IReadOnlyList<LossKind> Losses { get; } = [LossKind.CrossEntropy];
+    public static IReadOnlyList<LossKind> Losses { get; } = [LossKind.CrossEntropy, LossKind.Dlr];
 
     internal static bool Increases(LossKind loss) => Losses.Contains(loss);
 

@@ -25,7 +25,7 @@ public sealed record ApgdOptions : AttackOptions
     /// <summary>α of the momentum update x_{k+1} = P(x_k + α(z_{k+1} − x_k) + (1 − α)(x_k − x_{k−1})), from the second iteration on.</summary>
     public float Momentum { get; init; } = 0.75f;
 
-    /// <summary>The loss increased: cross-entropy (apgd-ce) or DLR (apgd-dlr, when the engine has it).</summary>
+    /// <summary>The loss increased: cross-entropy (apgd-ce) or DLR (apgd-dlr; LossKind.Dlr, Croce &amp; Hein eq. 6).</summary>
     public LossKind Loss { get; init; } = LossKind.CrossEntropy;
 
     /// <summary>The initial step as a multiple of ε (AutoAttack: 2ε for L∞ and L2).</summary>
