@@ -42,6 +42,20 @@ public static class AttackRegistry
             "Moosavi-Dezfooli et al. 2016; thesis eq. 2.21", "max-iterations", "iterations at most (K gradients each)", minimumNorm: true),
         Row<JsmaOptions>("jsma", "JSMA", o => new Jsma(o), "L0: move the most salient pixel pair towards the runner-up class",
             "Papernot et al. 2016 (as in ART)", "max-iterations", "iterations at most (2 gradients each)"),
+        Row<FmnOptions>("fmn-l2", "FMN-L2", o => new Fmn(o with { Norm = AttackNorm.L2 }), "fast minimum-norm: normalised steps in an adaptive L2 ball",
+            "Pintor et al. 2021 (adversarial-library defaults)", "iterations", "gradient evaluations", minimumNorm: true,
+            defaults: () => new FmnOptions { Norm = AttackNorm.L2 }, aliases: ["fmn", "fastminimumnorm"]),
+        Row<FmnOptions>("fmn-linf", "FMN-L∞", o => new Fmn(o with { Norm = AttackNorm.Linf }), "fast minimum-norm in an adaptive L∞ ball",
+            "Pintor et al. 2021 (adversarial-library defaults)", "iterations", "gradient evaluations",
+            defaults: () => new FmnOptions { Norm = AttackNorm.Linf }, aliases: ["fmninf"]),
+        Row<ApgdOptions>("apgd-ce", "APGD-CE", o => new Apgd(o with { Loss = LossKind.CrossEntropy }), "Auto-PGD on cross-entropy: step halving at checkpoints, momentum 0.75, per budget",
+            "Croce & Hein 2020 (AutoAttack defaults)", "iterations", "iterations per budget and restart (+1 gradient at the start)", budgeted: true,
+            defaults: () => new ApgdOptions { Loss = LossKind.CrossEntropy },
+            thesis: (d, _) => new ApgdOptions { Loss = LossKind.CrossEntropy, Epsilons = Budgets.For(d, AttackNorm.Linf) }, aliases: ["apgd", "autopgd"]),
+        Row<ApgdOptions>("apgd-dlr", "APGD-DLR", o => new Apgd(o with { Loss = LossKind.Dlr }), "Auto-PGD on the DLR loss (targeted: APGD-T with the targeted DLR)",
+            "Croce & Hein 2020 (AutoAttack defaults)", "iterations", "iterations per budget and restart (+1 gradient at the start)", budgeted: true,
+            defaults: () => new ApgdOptions { Loss = LossKind.Dlr },
+            thesis: (d, _) => new ApgdOptions { Loss = LossKind.Dlr, Epsilons = Budgets.For(d, AttackNorm.Linf) }, aliases: ["apgdt"]),
     ];
 
     /// <summary>Every canonical name, in table order.</summary>
