@@ -608,11 +608,19 @@ TEST(jsma_step_matches_brute_force_pairs) {
 
 // ------------------------------------------------------------------ fast backend == reference
 
+// Margin 0.7: the Batch's logits are spaced about 0.5 apart, so some rows clear it and some
+// do not, under both kinds.
+const ac::Criterion kCriteria[] = {{0, 0.0f}, {0, 0.7f}, {1, 0.0f}, {1, 0.7f}};
+
 TEST(fast_attack_steps_match_reference_backend_bitwise) {
   auto ref = reference_backend();
   ac::CpuFastBackend fast(3);
+  // Every criterion (untargeted/targeted, by the argmax or with a margin the random logit
+  // gaps straddle); DeepFool takes the untargeted ones only (the ABI refuses a target there).
+  for (ac::Criterion crit : kCriteria)
   for (int64_t n : {int64_t{1}, int64_t{70}}) {
     Batch b(n, 784, 10, 81 + static_cast<uint64_t>(n));
+    const ac::Criterion df_crit{0, crit.margin};
     const size_t nn = static_cast<size_t>(n);
     Rng rng(8);
     fvec eps = to_float(rng.vec(nn, 0.5, 3.0)), alpha = to_float(rng.vec(nn, 0.1, 1.0));
@@ -632,18 +640,18 @@ TEST(fast_attack_steps_match_reference_backend_bitwise) {
       CHECK(i1 == i2);
     };
     both([&](ac::Backend& be, fvec& y, fvec& by, fvec& bn, fvec&, std::vector<int32_t>& flags) {
-      be.attack_keep_best(rows(b.n, b.d, b.k, b.x.data(), y.data(), nullptr, b.logits.data(), b.labels.data(), by.data(), bn.data()), flags.data());
+      be.attack_keep_best(rows(b.n, b.d, b.k, b.x.data(), y.data(), nullptr, b.logits.data(), b.labels.data(), by.data(), bn.data(), crit), flags.data());
     });
     for (int norm : {0, 1})
       both([&](ac::Backend& be, fvec& y, fvec& by, fvec& bn, fvec&, std::vector<int32_t>&) {
-        be.pgd_step(rows(b.n, b.d, b.k, b.x.data(), y.data(), b.grad.data(), b.logits.data(), b.labels.data(), by.data(), bn.data()), eps.data(), alpha.data(), norm, -1.0f, true);
+        be.pgd_step(rows(b.n, b.d, b.k, b.x.data(), y.data(), b.grad.data(), b.logits.data(), b.labels.data(), by.data(), bn.data(), crit), eps.data(), alpha.data(), norm, -1.0f, true);
       });
     both([&](ac::Backend& be, fvec& y, fvec& by, fvec& bn, fvec& radius, std::vector<int32_t>&) {
-      be.ddn_step(rows(b.n, b.d, b.k, b.x.data(), y.data(), b.grad.data(), b.logits.data(), b.labels.data(), by.data(), bn.data()), radius.data(), 0.5f, 0.05f, -1.0f, true);
+      be.ddn_step(rows(b.n, b.d, b.k, b.x.data(), y.data(), b.grad.data(), b.logits.data(), b.labels.data(), by.data(), bn.data(), crit), radius.data(), 0.5f, 0.05f, -1.0f, true);
     });
     for (int rounding : {0, 1, 2})
       both([&](ac::Backend& be, fvec& y, fvec& by, fvec& bn, fvec&, std::vector<int32_t>& stage) {
-        be.bp_step(rows(b.n, b.d, b.k, b.x.data(), y.data(), b.grad.data(), b.logits.data(), b.labels.data(), by.data(), bn.data()), stage.data(), 0.85f, 2.0f, 0.1f, 1.0f, rounding);
+        be.bp_step(rows(b.n, b.d, b.k, b.x.data(), y.data(), b.grad.data(), b.logits.data(), b.labels.data(), by.data(), bn.data(), crit), stage.data(), 0.85f, 2.0f, 0.1f, 1.0f, rounding);
       });
     both([&](ac::Backend& be, fvec& y, fvec&, fvec&, fvec& beta, std::vector<int32_t>&) {
       fvec z = b.y;
@@ -653,12 +661,12 @@ TEST(fast_attack_steps_match_reference_backend_bitwise) {
     both([&](ac::Backend& be, fvec& y, fvec& by, fvec& bn, fvec& lambda, std::vector<int32_t>& found) {
       fvec w(y.size()), m(y.size(), 0.01f), v(y.size(), 0.02f);
       be.cw_init(b.n, b.d, b.x.data(), w.data(), y.data());
-      be.cw_step(rows(b.n, b.d, b.k, b.x.data(), y.data(), b.grad.data(), b.logits.data(), b.labels.data(), by.data(), bn.data()), w.data(), lambda.data(), m.data(), v.data(), found.data(), 0.1f, 0.9f, 0.999f, 1e-8f, 2);
+      be.cw_step(rows(b.n, b.d, b.k, b.x.data(), y.data(), b.grad.data(), b.logits.data(), b.labels.data(), by.data(), bn.data(), crit), w.data(), lambda.data(), m.data(), v.data(), found.data(), 0.1f, 0.9f, 0.999f, 1e-8f, 2);
       y.insert(y.end(), w.begin(), w.end());
     });
     both([&](ac::Backend& be, fvec& y, fvec&, fvec&, fvec&, std::vector<int32_t>& active) {
       fvec jac = to_float(Rng(9).vec(static_cast<size_t>(b.n * b.k * b.d))), r(y.size(), 0.01f);
-      be.deepfool_step(rows(b.n, b.d, b.k, b.x.data(), y.data(), nullptr, b.logits.data(), b.labels.data(), nullptr, nullptr), r.data(), jac.data(), active.data(), 0.02f);
+      be.deepfool_step(rows(b.n, b.d, b.k, b.x.data(), y.data(), nullptr, b.logits.data(), b.labels.data(), nullptr, nullptr, df_crit), r.data(), jac.data(), active.data(), 0.02f);
       y.insert(y.end(), r.begin(), r.end());
     });
     both([&](ac::Backend& be, fvec& y, fvec&, fvec&, fvec&, std::vector<int32_t>& active) {
@@ -666,7 +674,7 @@ TEST(fast_attack_steps_match_reference_backend_bitwise) {
       fvec go = b.grad;
       std::reverse(go.begin(), go.end());
       std::vector<int32_t> changed(active.size(), 0);
-      be.jsma_step(rows(b.n, b.d, b.k, nullptr, y.data(), nullptr, b.logits.data(), b.labels.data(), nullptr, nullptr), b.grad.data(), go.data(), domain.data(), changed.data(), active.data(), 0.3f, 100);
+      be.jsma_step(rows(b.n, b.d, b.k, nullptr, y.data(), nullptr, b.logits.data(), b.labels.data(), nullptr, nullptr, crit), b.grad.data(), go.data(), domain.data(), changed.data(), active.data(), 0.3f, 100);
       for (int32_t c : changed) y.push_back(static_cast<float>(c));
       y.insert(y.end(), domain.begin(), domain.end());
     });
