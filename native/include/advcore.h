@@ -125,8 +125,8 @@ AC_API ac_status ac_context_reset_transfer_counts(ac_context* ctx);
  * capturing, nothing runs: calls that need the host (tensor copies to or from host memory,
  * ac_context_synchronize, ac_tensor_check_finite) fail with AC_ERR_INVALID_ARGUMENT, and
  * ac_loss_forward_backward and the fused attack steps skip their label-range and non-finite
- * checks (run an uncaptured step first), as with ac_context_set_value_checks(ctx, 0). A graph replays fixed device
- * addresses and shapes: the tensors it uses must outlive it and keep their shapes; a
+ * checks (run an uncaptured step first), as with ac_context_set_value_checks(ctx, 0). A
+ * graph replays fixed device addresses and shapes: the tensors it uses must outlive it and keep their shapes; a
  * graph keeps its context alive. Stochastic ops replay the same Philox offsets. */
 typedef struct ac_graph ac_graph;
 /* Switch capture on (enabled != 0) or off for this context; default off. Accepted, and

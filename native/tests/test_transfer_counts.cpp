@@ -141,3 +141,19 @@ TEST(cuda_attack_loop_makes_no_transfers_with_value_checks_off) {
   CHECK(c.synchronizations == 1 && c.device_to_host == 0);
   ac_context_destroy(ctx);
 }
+
+TEST(abi_value_checks_and_counters_refuse_null_arguments) {
+  ac_context* ctx = nullptr;
+  CHECK_STATUS(ac_context_create(AC_DEVICE_CPU, 1, 1, 0, &ctx), AC_OK);
+  CHECK_STATUS(ac_context_get_value_checks(ctx, nullptr), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_context_transfer_counts(ctx, nullptr), AC_ERR_INVALID_ARGUMENT);
+  int32_t enabled = 0;
+  CHECK_STATUS(ac_context_get_value_checks(nullptr, &enabled), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_context_set_value_checks(nullptr, 0), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_context_reset_transfer_counts(nullptr), AC_ERR_INVALID_ARGUMENT);
+  // Any non-zero value switches them on.
+  CHECK_STATUS(ac_context_set_value_checks(ctx, 7), AC_OK);
+  CHECK_STATUS(ac_context_get_value_checks(ctx, &enabled), AC_OK);
+  CHECK(enabled == 1);
+  ac_context_destroy(ctx);
+}
