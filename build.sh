@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # AdvCore build entry point (CI uses it; build.ps1 is its PowerShell twin).
 #   ./build.sh build            build everything (native engine via CMake + .NET, Release)
-#   ./build.sh test             build, run the native kernel tests and the NUnit suite,
+#   ./build.sh test             build, run the native kernel tests (again for the CUDA backend
+#                               on the driver emulator, native/src/cuda/emu) and the NUnit suite,
 #                               print "N passed, N failed[, N skipped]"; non-zero on failure
 #   ./build.sh bench [filter]   BenchmarkDotNet suite (default filter '*'), Markdown/CSV export
 #   ./build.sh pack             NuGet package of the AdvCore library into artifacts/pack
@@ -27,6 +28,22 @@ run_tests() {
   else
     echo "native test binary missing: $native_bin" >&2; native_fail=1
   fi
+  # The CUDA backend's native tests (filter cuda_) again on the CPU emulator of the driver
+  # (native/src/cuda/emu, README "Tests"): the host glue and every kernel's logic, never the
+  # PTX or the speed. The emulator builds in seconds once; the run takes about 30 s here.
+  local emu_dir=artifacts/cuda-emu emu_pass=0 emu_fail=0 emu_skip=0 emu_status=0
+  if [ -x "$native_bin" ] &&
+     cmake -S native/src/cuda/emu -B "$emu_dir" -DCMAKE_BUILD_TYPE=Release >"$results/cuda-emu-build.log" 2>&1 &&
+     cmake --build "$emu_dir" --parallel "$(nproc)" >>"$results/cuda-emu-build.log" 2>&1; then
+    LD_LIBRARY_PATH="$PWD/$emu_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$native_bin" cuda_ \
+      | tee "$results/cuda-emu.log" || emu_status=$?
+    read -r emu_pass emu_fail < <(awk '/^[0-9]+ passed, [0-9]+ failed/ {p=$1; f=$3} END {print p+0, f+0}' "$results/cuda-emu.log")
+    emu_skip=$(awk '/^[0-9]+ skipped$/ {s=$1} END {print s+0}' "$results/cuda-emu.log")
+    [ "$emu_status" -ne 0 ] && [ "$emu_fail" -eq 0 ] && emu_fail=1
+  else
+    echo "CUDA emulator not built (see $results/cuda-emu-build.log)" >&2; emu_fail=1
+  fi
+  echo "native on the CUDA emulator: $emu_pass passed, $emu_fail failed, $emu_skip skipped"
   local managed_status=0
   dotnet "tests/AdvCore.Tests/bin/$config/net10.0/AdvCore.Tests.dll" --report-trx \
     --results-directory "$PWD/$results" --report-trx-filename managed.trx "$@" || managed_status=$?
@@ -41,9 +58,9 @@ run_tests() {
     echo "NUnit run failed without a result file or with exit code $managed_status" >&2
     m_fail=$(( m_fail + 1 ))
   fi
-  echo "native: $native_pass passed, $native_fail failed; NUnit: $m_pass passed, $m_fail failed, $m_skip skipped"
-  echo "$(( native_pass + m_pass )) passed, $(( native_fail + m_fail )) failed, $m_skip skipped"
-  [ $(( native_fail + m_fail )) -eq 0 ]
+  echo "native: $native_pass passed, $native_fail failed; CUDA emulator: $emu_pass passed, $emu_fail failed; NUnit: $m_pass passed, $m_fail failed, $m_skip skipped"
+  echo "$(( native_pass + emu_pass + m_pass )) passed, $(( native_fail + emu_fail + m_fail )) failed, $m_skip skipped"
+  [ $(( native_fail + emu_fail + m_fail )) -eq 0 ]
 }
 
 case "$cmd" in

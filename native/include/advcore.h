@@ -85,6 +85,27 @@ AC_API ac_status ac_context_synchronize(ac_context* ctx);
 /* Bytes of scratch workspace currently held by the context (im2col buffers etc.). */
 AC_API ac_status ac_context_workspace_bytes(const ac_context* ctx, int64_t* bytes);
 
+/* Value checks that read the device back: the label-range check (labels copied to the host)
+ * of ac_loss_forward_backward and of the fused attack steps, and the logits finiteness check
+ * (a device->host flag read) of ac_loss_forward_backward. On by default. A caller that
+ * validated its labels and pixels once (e.g. at the start of an attack run) switches them off
+ * (enabled = 0) so that an attack loop makes no device->host transfer and no
+ * synchronisation per iteration; they are then skipped exactly as while a graph is captured.
+ * Shape, dtype and parameter checks always run. */
+AC_API ac_status ac_context_set_value_checks(ac_context* ctx, int32_t enabled);
+AC_API ac_status ac_context_get_value_checks(const ac_context* ctx, int32_t* enabled);
+
+/* Transfers and synchronisations made by the context's backend since its creation or the
+ * last reset. The CPU backends count logical calls (a tensor copy from or to host memory, a
+ * label read-back, a finiteness flag read, a synchronize); the CUDA backend counts its real
+ * cuMemcpyHtoD/DtoH and cuStreamSynchronize calls (a host copy is a memcpy plus a
+ * synchronisation there). Device-to-device copies are not counted. */
+typedef struct {
+  int64_t host_to_device, device_to_host, synchronizations;
+} ac_transfer_counts;
+AC_API ac_status ac_context_transfer_counts(ac_context* ctx, ac_transfer_counts* out);
+AC_API ac_status ac_context_reset_transfer_counts(ac_context* ctx);
+
 /* ---------------------------------------------------------------- CUDA graphs
  * Optional CUDA-graph capture, for a network's forward+backward on small batches where
  * kernel-launch overhead dominates: capture the calls once, then replay them with one
@@ -102,10 +123,10 @@ AC_API ac_status ac_context_workspace_bytes(const ac_context* ctx, int64_t* byte
  * backend can do it (CUDA with a driver that has stream capture); otherwise ac_graph_begin
  * sets *capturing = 0 and the calls run at once (the CPU backends: always). While
  * capturing, nothing runs: calls that need the host (tensor copies to or from host memory,
- * ac_context_synchronize, ac_tensor_check_finite, attack steps that check labels) fail with
- * AC_ERR_INVALID_ARGUMENT, and ac_loss_forward_backward skips its label-range and
- * non-finite checks (run an uncaptured step first). A graph replays fixed device
- * addresses and shapes: the tensors it uses must outlive it and keep their shapes; a
+ * ac_context_synchronize, ac_tensor_check_finite) fail with AC_ERR_INVALID_ARGUMENT, and
+ * ac_loss_forward_backward and the fused attack steps skip their label-range and non-finite
+ * checks (run an uncaptured step first), as with ac_context_set_value_checks(ctx, 0). A
+ * graph replays fixed device addresses and shapes: the tensors it uses must outlive it and keep their shapes; a
  * graph keeps its context alive. Stochastic ops replay the same Philox offsets. */
 typedef struct ac_graph ac_graph;
 /* Switch capture on (enabled != 0) or off for this context; default off. Accepted, and
@@ -340,20 +361,30 @@ AC_API ac_status ac_quantize8(ac_context* ctx, ac_tensor* x);
  * One call per attack iteration besides the gradient evaluation: the whole per-sample vector
  * update of PGD/I-FGSM/FGSM, DDN, BP (thesis ch. 5), C&W (Adam in tanh space), DeepFool and
  * JSMA runs in one kernel, with every piece of per-sample state in engine tensors.
- * Common operands (all on one context, x's first dimension N is the batch, d = elements per
- * sample, samples are treated as flat vectors of d floats):
+ * The operands every step shares travel in one ac_attack_operands (all on one context, x's
+ * first dimension N is the batch, d = elements per sample, samples are treated as flat
+ * vectors of d floats); each step's own state and parameters follow it:
  *   x          [N, ...] f32  the original images
  *   y          [N, ...] f32  the current iterate (read, and overwritten with the next one)
  *   grad       [N, ...] f32  dJ/dy at y of each sample's own attack loss J
- *   logits     [N, K]   f32  the classifier's logits at y (same forward pass as grad)
- *   labels     [N]      i32  true labels in [0, K) (else AC_ERR_LABEL_RANGE); y_i is
- *                            adversarial iff argmax(logits_i) != labels_i (first maximiser)
+ *   logits     [N, K]   f32  the classifier's logits at y (same forward pass as grad), K >= 2
+ *   labels     [N]      i32  in [0, K) (else AC_ERR_LABEL_RANGE, checked unless value checks
+ *                            are off): the true labels of an untargeted criterion, the TARGET
+ *                            labels of a targeted one
  *   best_y     [N, ...] f32  } the least-distorted adversarial iterate seen so far and its
  *   best_norm  [N]      f32  } L2 distortion ||best_y_i - x_i||_2 (initialise to +inf).
  *              "keep best": when y_i is adversarial and ||y_i - x_i||_2 < best_norm[i]
  *              (strictly), best_y_i <- y_i and best_norm[i] <- ||y_i - x_i||_2. It always
  *              looks at the INCOMING y (the iterate the logits belong to), before the step.
  *              Both null, or both given.
+ *   criterion  when y_i counts as adversarial, from its logits z and label l (the first
+ *              maximiser breaks ties, as ac_argmax):
+ *                UNTARGETED, margin = 0:  argmax(z) != l
+ *                UNTARGETED, margin > 0:  max_{j != l} z_j - z_l > margin
+ *                TARGETED,   margin = 0:  argmax(z) == l
+ *                TARGETED,   margin > 0:  z_l - max_{j != l} z_j > margin
+ *              margin must be finite and >= 0; a zeroed struct is the untargeted default.
+ * Which operands a step reads is said at the step; the others must be NULL.
  *   grad_sign  +1 when the attack decreases J (margin losses, eq. 2.8 / 2.19), -1 when it
  *              increases J (cross-entropy); the descent direction is -grad_sign * grad.
  * Q(v) = round_half_even(255 * clip01(v)) / 255 element-wise (as ac_quantize8); n(v) =
@@ -363,32 +394,48 @@ AC_API ac_status ac_quantize8(ac_context* ctx, ac_tensor* x);
 
 typedef enum { AC_NORM_L2 = 0, AC_NORM_LINF = 1 } ac_norm;
 
+typedef enum { AC_CRITERION_UNTARGETED = 0, AC_CRITERION_TARGETED = 1 } ac_criterion_kind;
+/* kind is an ac_criterion_kind, stored as int32_t so the struct layout is fixed. */
+typedef struct {
+  int32_t kind;
+  float margin;
+} ac_criterion;
+
+typedef struct {
+  const ac_tensor* x;
+  ac_tensor* y;
+  const ac_tensor* grad;
+  const ac_tensor* logits;
+  const ac_tensor* labels;
+  ac_tensor* best_y;
+  ac_tensor* best_norm;
+  ac_criterion criterion;
+} ac_attack_operands;
+
 /* Keep best on y (see above) and, when adversarial is not NULL, adversarial[i] (i32 [N]) <-
- * 1 if y_i is adversarial else 0. best_y/best_norm may both be NULL. The final check of an
- * attack: quantise the candidate, forward it, call this. */
-AC_API ac_status ac_attack_keep_best(ac_context* ctx, const ac_tensor* x, const ac_tensor* y,
-                                     const ac_tensor* logits, const ac_tensor* labels,
-                                     ac_tensor* best_y, ac_tensor* best_norm,
+ * 1 if y_i is adversarial else 0. Reads x, y, logits, labels, criterion; best_y/best_norm
+ * may both be NULL; grad must be NULL. The final check of an attack: quantise the
+ * candidate, forward it, call this. */
+AC_API ac_status ac_attack_keep_best(ac_context* ctx, const ac_attack_operands* ops,
                                      ac_tensor* adversarial);
 
 /* One step of PGD2 (eq. 2.15-2.16), PGDinf / I-FGSM (eq. 2.13-2.14) and FGSM (eq. 2.12, one
  * step from y = x with alpha = eps). Per sample i, with eps[i], alpha[i] (f32 [N]):
- *   1. keep best on y_i (only when logits, labels, best_y, best_norm are all given; all four
- *      may be NULL, e.g. for a random start where grad is noise);
+ * Reads x, y, grad; logits, labels, best_y, best_norm are all given or all NULL (e.g. for a
+ * random start where grad is noise):
+ *   1. keep best on y_i (only when the four tracking operands are given);
  *   2. u = -grad_sign * grad_i;  L2: y_i += alpha[i] * u / ||u||  (no move if ||u|| = 0);
  *                                LINF: y_i += alpha[i] * sign(u)  (sign(0) = 0);
  *   3. r = y_i - x_i projected on the ball of radius max(eps[i], 0) of that norm
  *      (L2: r *= eps/||r|| when ||r|| > eps; LINF: clamp(r, -eps, eps));
  *   4. y_i = clip01(x_i + r); then y_i = Q(y_i) when quantize != 0. */
-AC_API ac_status ac_pgd_step(ac_context* ctx, const ac_tensor* x, ac_tensor* y,
-                             const ac_tensor* grad, const ac_tensor* logits,
-                             const ac_tensor* labels, ac_tensor* best_y, ac_tensor* best_norm,
+AC_API ac_status ac_pgd_step(ac_context* ctx, const ac_attack_operands* ops,
                              const ac_tensor* eps, const ac_tensor* alpha, ac_norm norm,
                              float grad_sign, int32_t quantize);
 
 /* One step of DDN (eq. 2.20; Rony et al. 2019). radius (f32 [N], in/out) is the current
- * norm rho_i (initialise to eps0 = 1). Per sample i:
- *   1. a = y_i adversarial; keep best on y_i (logits, labels, best_y, best_norm required);
+ * norm rho_i (initialise to eps0 = 1). Every operand of ops is required. Per sample i:
+ *   1. a = y_i adversarial; keep best on y_i;
  *   2. delta = y_i - x_i; u = -grad_sign * grad_i; delta += alpha * u / ||u|| (no move if
  *      ||u|| = 0);
  *   3. radius[i] *= a ? (1 - gamma) : (1 + gamma); radius[i] = min(radius[i],
@@ -396,9 +443,7 @@ AC_API ac_status ac_pgd_step(ac_context* ctx, const ac_tensor* x, ac_tensor* y,
  *   4. delta *= radius[i] / ||delta|| when ||delta|| > 0 (projection on the sphere);
  *   5. y_i = clip01(x_i + delta); y_i = Q(y_i) when quantize != 0.
  * alpha >= 0 (cosine-annealed by the caller), 0 <= gamma < 1. */
-AC_API ac_status ac_ddn_step(ac_context* ctx, const ac_tensor* x, ac_tensor* y,
-                             const ac_tensor* grad, const ac_tensor* logits,
-                             const ac_tensor* labels, ac_tensor* best_y, ac_tensor* best_norm,
+AC_API ac_status ac_ddn_step(ac_context* ctx, const ac_attack_operands* ops,
                              ac_tensor* radius, float alpha, float gamma, float grad_sign,
                              int32_t quantize);
 
@@ -412,8 +457,9 @@ typedef enum {
 /* One iteration of BP, Boundary Projection (thesis Algorithms 1-2, eqs. 5.1-5.10). stage
  * (i32 [N], in/out; 0 = stage 1, 1 = stage 2) starts at 0. gamma is gamma_i of eq. 5.1
  * (0 < gamma <= 1), alpha the stage-1 step (2 in the thesis), beta_min of eq. 5.10 (0.1).
- * Per sample i, with g = grad_sign * grad_i (so that J decreases along -g):
- *   1. a = y_i adversarial; keep best on y_i (all four tracking operands required);
+ * Every operand of ops is required. Per sample i, with g = grad_sign * grad_i (so that J
+ * decreases along -g):
+ *   1. a = y_i adversarial; keep best on y_i;
  *      stage[i] = 1 if a (stage 2 is absorbing);
  *   2. if ||g|| = 0 (or not finite): y_i unchanged; else gh = g / ||g||;
  *   3. stage 1 (Alg. 1 line 4): z = y_i - alpha * gamma * gh; y_i = clip01(z), then Q(y_i)
@@ -428,9 +474,7 @@ typedef enum {
  *               y_i = Q(y_i + beta (z - y_i)) with beta = max(1, beta_min / s) (eq. 5.10;
  *               beta = 1 when s <= 0);
  *      then y_i = clip01(z) (AC_BP_ROUND_END) or Q(z) (AC_BP_ROUND_EACH). */
-AC_API ac_status ac_bp_step(ac_context* ctx, const ac_tensor* x, ac_tensor* y,
-                            const ac_tensor* grad, const ac_tensor* logits,
-                            const ac_tensor* labels, ac_tensor* best_y, ac_tensor* best_norm,
+AC_API ac_status ac_bp_step(ac_context* ctx, const ac_attack_operands* ops,
                             ac_tensor* stage, float gamma, float alpha, float beta_min,
                             float grad_sign, ac_bp_rounding rounding);
 
@@ -452,34 +496,35 @@ AC_API ac_status ac_quantized_line_search(ac_context* ctx, const ac_tensor* x,
 AC_API ac_status ac_cw_init(ac_context* ctx, const ac_tensor* x, ac_tensor* w, ac_tensor* y);
 
 /* One Adam iteration of C&W L2 for one value of the constant lambda (f32 [N]) per sample;
- * grad is dJ_mu/dy at y = (tanh(w) + 1) / 2 (AC_LOSS_CW_MARGIN). Per sample i:
+ * ops->grad is dJ_mu/dy at y = (tanh(w) + 1) / 2 (AC_LOSS_CW_MARGIN); every operand of ops
+ * is required; w (shape of x) is the tanh-space iterate. Per sample i:
  *   1. a = y_i adversarial; found[i] |= a (i32 [N], in/out, reset by the caller for each
- *      lambda); keep best on y_i (all four tracking operands required);
+ *      lambda); keep best on y_i;
  *   2. per element: t = tanh(w); gw = (lambda[i] grad + 2 (y - x)) (1 - t^2) / 2;
  *      m = beta1 m + (1 - beta1) gw; v = beta2 v + (1 - beta2) gw^2;
  *      w -= lr (m / (1 - beta1^step)) / (sqrt(v / (1 - beta2^step)) + eps);
  *      y = (tanh(w) + 1) / 2.
  * m, v (shape of x) start at zero for each lambda; step is 1-based. */
-AC_API ac_status ac_cw_step(ac_context* ctx, const ac_tensor* x, ac_tensor* w, ac_tensor* y,
-                            const ac_tensor* grad, const ac_tensor* logits,
-                            const ac_tensor* labels, const ac_tensor* lambda, ac_tensor* m,
-                            ac_tensor* v, ac_tensor* found, ac_tensor* best_y,
-                            ac_tensor* best_norm, float lr, float beta1, float beta2, float eps,
+AC_API ac_status ac_cw_step(ac_context* ctx, const ac_attack_operands* ops, ac_tensor* w,
+                            const ac_tensor* lambda, ac_tensor* m, ac_tensor* v,
+                            ac_tensor* found, float lr, float beta1, float beta2, float eps,
                             int64_t step);
 
 /* One DeepFool iteration (eq. 2.21) over all K classes. jacobian is f32 [K, N, ...]
  * (class-major, so each class's batch of gradients is one contiguous block) with
  * jacobian[c, i] = grad_y u_c(y_i) up to a term common to every c (only differences are
  * used, so -grad of cross-entropy towards c works too); r_total (shape of x, in/out) starts
- * at 0; active (i32 [N], in/out) starts at 1. Per active sample i with label l:
+ * at 0; active (i32 [N], in/out) starts at 1. Reads x, y, logits, labels of ops (grad,
+ * best_y, best_norm NULL); labels are the true labels and the criterion must be untargeted
+ * (DeepFool moves away from l; a margin makes it keep going past the boundary). Per active
+ * sample i with label l:
  *   - y_i adversarial: active[i] = 0, nothing else changes;
  *   - else for c != l: w_c = J_c - J_l, f_c = u_c - u_l; pick the c with the smallest
  *     |f_c| / ||w_c|| (the first on ties, skipping ||w_c|| = 0; none left: active[i] = 0);
  *     r_total_i += (|f_c| + 1e-4) / ||w_c||^2 * w_c;
  *     y_i = clip01(x_i + (1 + overshoot) r_total_i). */
-AC_API ac_status ac_deepfool_step(ac_context* ctx, const ac_tensor* x, ac_tensor* y,
+AC_API ac_status ac_deepfool_step(ac_context* ctx, const ac_attack_operands* ops,
                                   ac_tensor* r_total, const ac_tensor* jacobian,
-                                  const ac_tensor* logits, const ac_tensor* labels,
                                   ac_tensor* active, float overshoot);
 
 /* One JSMA iteration (Papernot et al. 2016: the pixel-pair saliency rule of cleverhans;
@@ -489,8 +534,10 @@ AC_API ac_status ac_deepfool_step(ac_context* ctx, const ac_tensor* x, ac_tensor
  * (shape of y, f32) is 1 for a feature never changed, 2 for one changed that may move again, 0
  * for one out of the search (initialise 1 where the feature can move in theta's direction, 0
  * elsewhere); changed (i32 [N], in/out) counts distinct changed features; active (i32 [N])
- * starts at 1. Per active sample i:
- *   - y_i adversarial (argmax != label): active[i] = 0;
+ * starts at 1. Reads y, logits, labels of ops (x, grad, best_y, best_norm NULL): a targeted
+ * criterion with the target labels stops a sample once it reaches its target. Per active
+ * sample i:
+ *   - y_i adversarial (by the criterion): active[i] = 0;
  *   - else over pairs p < q with domain > 0: A = gt_p + gt_q, B = go_p + go_q; a pair
  *     qualifies when theta > 0 ? (A > 0 and B < 0) : (A < 0 and B > 0); pick the largest
  *     -A * B (the first pair in row-major (p, q) order on ties); none: active[i] = 0;
@@ -498,10 +545,10 @@ AC_API ac_status ac_deepfool_step(ac_context* ctx, const ac_tensor* x, ac_tensor
  *     domain_f = 0 if y_f reached 1 (theta > 0) or 0 (theta < 0), else 2;
  *   - changed[i] > max_changed: active[i] = 0.
  * theta in [-1, 1], non-zero; max_changed >= 0. */
-AC_API ac_status ac_jsma_step(ac_context* ctx, ac_tensor* y, const ac_tensor* grad_target,
-                              const ac_tensor* grad_other, const ac_tensor* logits,
-                              const ac_tensor* labels, ac_tensor* domain, ac_tensor* changed,
-                              ac_tensor* active, float theta, int64_t max_changed);
+AC_API ac_status ac_jsma_step(ac_context* ctx, const ac_attack_operands* ops,
+                              const ac_tensor* grad_target, const ac_tensor* grad_other,
+                              ac_tensor* domain, ac_tensor* changed, ac_tensor* active,
+                              float theta, int64_t max_changed);
 
 /* ---------------------------------------------------------------- benchmarking */
 

@@ -18,6 +18,7 @@
 #include "core/context.h"
 #include "cpu/attack_steps.h"
 #include "cpu/reference.h"
+#include "attack_ops.h"
 #include "test_util.h"
 
 using namespace testutil;
@@ -111,9 +112,18 @@ void check_values(const fvec& got, const fvec& want, bool grid, const std::strin
 TEST(cuda_attack_steps_match_reference) {
   auto gpu = cuda_backend_or_skip();
   auto ref = ac::make_cpu_reference_backend();
-  for (auto [n, d] : {std::pair<int64_t, int64_t>{1, 784}, std::pair<int64_t, int64_t>{70, 784},
-                      std::pair<int64_t, int64_t>{5, 3072}}) {
+  // The original configurations under the untargeted argmax criterion, then one smaller batch
+  // per other criterion (margin 0.7 sits inside the Batch's ~0.5-spaced logit gaps, so rows
+  // fall on both sides; DeepFool takes the untargeted form of each, as the ABI demands).
+  struct Config {
+    int64_t n, d;
+    ac::Criterion crit;
+  };
+  for (auto [n, d, crit] : {Config{1, 784, {0, 0.0f}}, Config{70, 784, {0, 0.0f}},
+                            Config{5, 3072, {0, 0.0f}}, Config{9, 120, {0, 0.7f}},
+                            Config{9, 120, {1, 0.0f}}, Config{9, 120, {1, 0.7f}}}) {
     const int64_t k = 10;
+    const ac::Criterion df_crit{0, crit.margin};
     Batch b(n, d, k, 81 + static_cast<uint64_t>(n));
     const size_t nn = static_cast<size_t>(n);
     Rng rng(8);
@@ -147,7 +157,8 @@ TEST(cuda_attack_steps_match_reference) {
       dbn.get(g.bn);
       ds.get(g.s);
       dflags.get(g.flags);
-      std::string tag = std::string(name) + " n=" + std::to_string(n) + " d=" + std::to_string(d);
+      std::string tag = std::string(name) + " n=" + std::to_string(n) + " d=" + std::to_string(d) +
+                        " criterion=" + std::to_string(crit.kind) + "/" + std::to_string(crit.margin);
       check_values(g.y, h.y, grid, tag + " y");
       check_values(g.by, h.by, grid, tag + " best_y");
       check_values(g.bn, h.bn, false, tag + " best_norm");
@@ -163,7 +174,7 @@ TEST(cuda_attack_steps_match_reference) {
     both("keep_best", true, [&](ac::Backend& be, const float* x, float* y, const float*, const float* z,
                                 const int32_t* l, float* by, float* bn, float*, int32_t* flags,
                                 const float*, const float*, fvec&, bool) {
-      be.attack_keep_best(n, d, k, x, y, z, l, by, bn, flags);
+      be.attack_keep_best(rows(n, d, k, x, y, nullptr, z, l, by, bn, crit), flags);
     });
     for (int norm : {0, 1})
       for (bool quantize : {false, true})
@@ -171,24 +182,24 @@ TEST(cuda_attack_steps_match_reference) {
              [&](ac::Backend& be, const float* x, float* y, const float* g, const float* z,
                  const int32_t* l, float* by, float* bn, float*, int32_t*, const float* e,
                  const float* a, fvec&, bool) {
-               be.pgd_step(n, d, k, x, y, g, z, l, by, bn, e, a, norm, -1.0f, quantize);
+               be.pgd_step(rows(n, d, k, x, y, g, z, l, by, bn, crit), e, a, norm, -1.0f, quantize);
              });
     both("pgd_untracked", false, [&](ac::Backend& be, const float* x, float* y, const float* g,
                                      const float*, const int32_t*, float*, float*, float*, int32_t*,
                                      const float* e, const float* a, fvec&, bool) {
-      be.pgd_step(n, d, k, x, y, g, nullptr, nullptr, nullptr, nullptr, e, a, 0, 1.0f, false);
+      be.pgd_step(rows(n, d, k, x, y, g, nullptr, nullptr, nullptr, nullptr, crit), e, a, 0, 1.0f, false);
     });
     for (bool quantize : {false, true})
       both("ddn", quantize, [&](ac::Backend& be, const float* x, float* y, const float* g, const float* z,
                                 const int32_t* l, float* by, float* bn, float* radius, int32_t*,
                                 const float*, const float*, fvec&, bool) {
-        be.ddn_step(n, d, k, x, y, g, z, l, by, bn, radius, 0.5f, 0.05f, -1.0f, quantize);
+        be.ddn_step(rows(n, d, k, x, y, g, z, l, by, bn, crit), radius, 0.5f, 0.05f, -1.0f, quantize);
       });
     for (int rounding : {0, 1, 2})
       both("bp", rounding != 0, [&](ac::Backend& be, const float* x, float* y, const float* g,
                                     const float* z, const int32_t* l, float* by, float* bn, float*,
                                     int32_t* stage, const float*, const float*, fvec&, bool) {
-        be.bp_step(n, d, k, x, y, g, z, l, by, bn, stage, 0.85f, 2.0f, 0.1f, 1.0f, rounding);
+        be.bp_step(rows(n, d, k, x, y, g, z, l, by, bn, crit), stage, 0.85f, 2.0f, 0.1f, 1.0f, rounding);
       });
     both("line_search", true, [&](ac::Backend& be, const float* x, float* out, const float*,
                                   const float*, const int32_t*, float*, float*, float* beta, int32_t*,
@@ -206,16 +217,18 @@ TEST(cuda_attack_steps_match_reference) {
       auto dw = scratch(be, w, on_gpu), dm = scratch(be, m, on_gpu), dv = scratch(be, v, on_gpu);
       float* pw = on_gpu ? dw->p() : w.data();
       be.cw_init(n, d, x, pw, y);
-      be.cw_step(n, d, k, x, pw, y, g, z, l, lambda, on_gpu ? dm->p() : m.data(),
-                 on_gpu ? dv->p() : v.data(), found, by, bn, 0.1f, 0.9f, 0.999f, 1e-8f, 2);
+      be.cw_step(rows(n, d, k, x, y, g, z, l, by, bn, crit), pw, lambda, on_gpu ? dm->p() : m.data(), on_gpu ? dv->p() : v.data(), found, 0.1f, 0.9f, 0.999f, 1e-8f, 2);
       if (on_gpu) {
         dw->get(w);
         dm->get(m);
         dv->get(v);
       }
-      extra = w;
-      extra.insert(extra.end(), m.begin(), m.end());
-      extra.insert(extra.end(), v.begin(), v.end());
+      // One sized copy instead of vector::insert, which trips GCC 12's -Wfree-nonheap-object
+      // false positive once this lambda is inlined.
+      extra.assign(3 * w.size(), 0.0f);
+      std::copy(w.begin(), w.end(), extra.begin());
+      std::copy(m.begin(), m.end(), extra.begin() + static_cast<std::ptrdiff_t>(w.size()));
+      std::copy(v.begin(), v.end(), extra.begin() + static_cast<std::ptrdiff_t>(2 * w.size()));
     });
     both("deepfool", false, [&](ac::Backend& be, const float* x, float* y, const float*, const float* z,
                                 const int32_t* l, float*, float*, float*, int32_t* active,
@@ -223,8 +236,7 @@ TEST(cuda_attack_steps_match_reference) {
       // Class-major [k, n, d].
       fvec jac = to_float(Rng(9).vec(static_cast<size_t>(n * k * d))), r(b.x.size(), 0.01f);
       auto dj = scratch(be, jac, on_gpu), dr = scratch(be, r, on_gpu);
-      be.deepfool_step(n, d, k, x, y, on_gpu ? dr->p() : r.data(), on_gpu ? dj->p() : jac.data(), z,
-                       l, active, 0.02f);
+      be.deepfool_step(rows(n, d, k, x, y, nullptr, z, l, nullptr, nullptr, df_crit), on_gpu ? dr->p() : r.data(), on_gpu ? dj->p() : jac.data(), active, 0.02f);
       if (on_gpu) dr->get(r);
       extra = r;
     });
@@ -242,9 +254,7 @@ TEST(cuda_attack_steps_match_reference) {
           auto dchanged = on_gpu ? std::make_unique<Mirror<int32_t>>(be, changed) : nullptr;
           // Two iterations: the second sees domain values of 2 and a grown `changed`.
           for (int it = 0; it < 2; ++it)
-            be.jsma_step(n, d, k, y, g, on_gpu ? dgo->p() : go.data(), z, l,
-                         on_gpu ? ddom->p() : domain.data(), on_gpu ? dchanged->p() : changed.data(),
-                         active, theta, max_changed);
+            be.jsma_step(rows(n, d, k, nullptr, y, nullptr, z, l, nullptr, nullptr, crit), g, on_gpu ? dgo->p() : go.data(), on_gpu ? ddom->p() : domain.data(), on_gpu ? dchanged->p() : changed.data(), active, theta, max_changed);
           if (on_gpu) {
             ddom->get(domain);
             dchanged->get(changed);

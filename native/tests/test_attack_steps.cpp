@@ -17,6 +17,7 @@
 #include "cpu/attack_steps.h"
 #include "cpu/fast_backend.h"
 #include "cpu/reference.h"
+#include "attack_ops.h"
 #include "test_util.h"
 
 using namespace testutil;
@@ -105,8 +106,7 @@ TEST(attack_keep_best_matches_plain_loop) {
   fvec want_y = best_y, want_norm = best_norm;
   keep_best_composed(b, b.y, want_y, want_norm);
   std::vector<int32_t> adv(static_cast<size_t>(b.n), 7);
-  ac::ref::attack_keep_best(b.n, b.d, b.k, b.x.data(), b.y.data(), b.logits.data(), b.labels.data(),
-                            best_y.data(), best_norm.data(), adv.data());
+  ac::ref::attack_keep_best(rows(b.n, b.d, b.k, b.x.data(), b.y.data(), nullptr, b.logits.data(), b.labels.data(), best_y.data(), best_norm.data()), adv.data());
   CHECK_CLOSE(best_norm, want_norm, kTol);
   CHECK(best_y == want_y);
   int updated = 0;
@@ -157,10 +157,7 @@ TEST(pgd_step_matches_composition_of_primitives) {
           fvec want = b.y, want_best = best_y, want_norm = best_norm;
           pgd_composed(b, want, eps, alpha, norm, sign, quantize, track ? &want_best : nullptr, &want_norm);
           fvec got = b.y;
-          ac::ref::pgd_step(b.n, b.d, b.k, b.x.data(), got.data(), b.grad.data(),
-                            track ? b.logits.data() : nullptr, track ? b.labels.data() : nullptr,
-                            track ? best_y.data() : nullptr, track ? best_norm.data() : nullptr,
-                            eps.data(), alpha.data(), norm, sign, quantize);
+          ac::ref::pgd_step(rows(b.n, b.d, b.k, b.x.data(), got.data(), b.grad.data(), track ? b.logits.data() : nullptr, track ? b.labels.data() : nullptr, track ? best_y.data() : nullptr, track ? best_norm.data() : nullptr), eps.data(), alpha.data(), norm, sign, quantize);
           if (quantize) check_grid_close(got, want, "y");
           else CHECK_CLOSE(got, want, kTol);
           if (track) {
@@ -187,8 +184,7 @@ TEST(pgd_step_fgsm_is_one_signed_step) {
   // FGSM (eq. 2.12) = one LINF step from y = x with alpha = eps.
   Batch b(5, 40, 3, 7);
   fvec eps(5, 0.1f), y = b.x;
-  ac::ref::pgd_step<float>(b.n, b.d, b.k, b.x.data(), y.data(), b.grad.data(), nullptr, nullptr, nullptr,
-                           nullptr, eps.data(), eps.data(), 1, 1.0f, false);
+  ac::ref::pgd_step<float>(rows(b.n, b.d, b.k, b.x.data(), y.data(), b.grad.data(), nullptr, nullptr, nullptr, nullptr), eps.data(), eps.data(), 1, 1.0f, false);
   for (size_t j = 0; j < y.size(); ++j) {
     float want = ac::ref::clamp01(b.x[j] - 0.1f * (b.grad[j] > 0 ? 1.0f : -1.0f));
     CHECK_NEAR(y[j], want, 1e-6);
@@ -232,9 +228,7 @@ TEST(ddn_step_matches_composition_of_primitives) {
       fvec want = b.y, want_radius = radius, want_best = best_y, want_norm = best_norm;
       ddn_composed(b, want, want_radius, 0.7f, 0.05f, sign, quantize, want_best, want_norm);
       fvec got = b.y;
-      ac::ref::ddn_step(b.n, b.d, b.k, b.x.data(), got.data(), b.grad.data(), b.logits.data(),
-                        b.labels.data(), best_y.data(), best_norm.data(), radius.data(), 0.7f, 0.05f,
-                        sign, quantize);
+      ac::ref::ddn_step(rows(b.n, b.d, b.k, b.x.data(), got.data(), b.grad.data(), b.logits.data(), b.labels.data(), best_y.data(), best_norm.data()), radius.data(), 0.7f, 0.05f, sign, quantize);
       if (quantize) check_grid_close(got, want, "y");
       else CHECK_CLOSE(got, want, kTol);
       CHECK_CLOSE(radius, want_radius, kTol);
@@ -393,8 +387,7 @@ TEST(bp_step_matches_algorithms_1_and_2) {
       }
       CHECK(cases[0] > 3 && cases[1] > 3 && cases[2] > 3);
       dvec best_y(x.size(), 0.5), best_norm(static_cast<size_t>(b.n), kInfD);
-      ac::ref::bp_step<double>(b.n, b.d, b.k, x.data(), y.data(), g.data(), logits.data(), b.labels.data(),
-                               best_y.data(), best_norm.data(), stage.data(), 0.8, 2.0, 0.1, sign, rounding);
+      ac::ref::bp_step<double>(rows(b.n, b.d, b.k, x.data(), y.data(), g.data(), logits.data(), b.labels.data(), best_y.data(), best_norm.data()), stage.data(), 0.8, 2.0, 0.1, sign, rounding);
       CHECK(stage == want_stage);
       CHECK_CLOSE(y, want, 1e-9);
       for (int64_t i = 0; i < b.n; ++i) {
@@ -422,8 +415,7 @@ TEST(bp_step_geometry_out_and_in) {
   }
   const double gamma = 0.9;
   dvec y0 = y, best_y(x.size()), best_norm(static_cast<size_t>(n), kInfD);
-  ac::ref::bp_step<double>(n, d, k, x.data(), y.data(), g.data(), logits.data(), labels.data(), best_y.data(),
-                           best_norm.data(), stage.data(), gamma, 2.0, 0.1, 1.0, 0);
+  ac::ref::bp_step<double>(rows(n, d, k, x.data(), y.data(), g.data(), logits.data(), labels.data(), best_y.data(), best_norm.data()), stage.data(), gamma, 2.0, 0.1, 1.0, 0);
   int out_on_sphere = 0;
   for (int64_t i = 0; i < n; ++i) {
     const double *xi = x.data() + i * d, *yi = y.data() + i * d, *y0i = y0.data() + i * d, *gi = g.data() + i * d;
@@ -461,8 +453,7 @@ TEST(bp_step_q_in_keeps_short_updates) {
   for (int rounding : {1, 2}) {
     fvec yy = y, best_y(d), best_norm(1, INFINITY);
     std::vector<int32_t> stage = {1};
-    ac::ref::bp_step<float>(1, d, 2, x.data(), yy.data(), g.data(), logits.data(), labels.data(), best_y.data(),
-                            best_norm.data(), stage.data(), 0.9f, 2.0f, 0.1f, 1.0f, rounding);
+    ac::ref::bp_step<float>(rows(1, d, 2, x.data(), yy.data(), g.data(), logits.data(), labels.data(), best_y.data(), best_norm.data()), stage.data(), 0.9f, 2.0f, 0.1f, 1.0f, rounding);
     double moved = ac::ref::row_distance(yy.data(), y.data(), d);
     if (rounding == 1) CHECK_MSG(moved == 0, "plain rounding should cancel the short update, moved %g", moved);
     else CHECK_MSG(moved > 0.05, "Q_IN should keep an update of about beta_min, moved %g", moved);
@@ -498,9 +489,7 @@ TEST(cw_step_matches_adam_composition) {
                                 want_v.data(), 0.1f, 0.9f, 0.999f, 1e-8f, 0.0f, step);
     fvec want_y(w.size());
     for (size_t j = 0; j < w.size(); ++j) want_y[j] = (std::tanh(want_w[j]) + 1) / 2;
-    ac::ref::cw_step(b.n, b.d, b.k, b.x.data(), w.data(), y.data(), b.grad.data(), b.logits.data(),
-                     b.labels.data(), lambda.data(), m.data(), v.data(), found.data(), best_y.data(),
-                     best_norm.data(), 0.1f, 0.9f, 0.999f, 1e-8f, step);
+    ac::ref::cw_step(rows(b.n, b.d, b.k, b.x.data(), y.data(), b.grad.data(), b.logits.data(), b.labels.data(), best_y.data(), best_norm.data()), w.data(), lambda.data(), m.data(), v.data(), found.data(), 0.1f, 0.9f, 0.999f, 1e-8f, step);
     CHECK_CLOSE(w, want_w, kTol);
     CHECK_CLOSE(m, want_m, kTol);
     CHECK_CLOSE(v, want_v, kTol);
@@ -559,8 +548,7 @@ TEST(deepfool_step_matches_plain_loop) {
       want_y[e] = std::min(std::max(x[e] + 1.02 * want_r[e], 0.0), 1.0);
     }
   }
-  ac::ref::deepfool_step<double>(n, d, k, x.data(), y.data(), r_total.data(), shifted.data(), n * d, logits.data(),
-                                 labels.data(), active.data(), 0.02);
+  ac::ref::deepfool_step<double>(rows(n, d, k, x.data(), y.data(), nullptr, logits.data(), labels.data(), nullptr, nullptr), r_total.data(), shifted.data(), n * d, active.data(), 0.02);
   CHECK(active == want_active);
   CHECK(active[3] == 0 && active[0] == 1);
   CHECK_CLOSE(r_total, want_r, 1e-9);
@@ -608,8 +596,7 @@ TEST(jsma_step_matches_brute_force_pairs) {
       }
       if (want_changed[static_cast<size_t>(i)] > 12) want_active[static_cast<size_t>(i)] = 0;
     }
-    ac::ref::jsma_step<double>(n, d, k, y.data(), gt.data(), go.data(), logits.data(), labels.data(),
-                               domain.data(), changed.data(), active.data(), theta, 12);
+    ac::ref::jsma_step<double>(rows(n, d, k, nullptr, y.data(), nullptr, logits.data(), labels.data(), nullptr, nullptr), gt.data(), go.data(), domain.data(), changed.data(), active.data(), theta, 12);
     CHECK(y == want_y);
     CHECK(domain == want_domain);
     CHECK(changed == want_changed);
@@ -621,11 +608,19 @@ TEST(jsma_step_matches_brute_force_pairs) {
 
 // ------------------------------------------------------------------ fast backend == reference
 
+// Margin 0.7: the Batch's logits are spaced about 0.5 apart, so some rows clear it and some
+// do not, under both kinds.
+const ac::Criterion kCriteria[] = {{0, 0.0f}, {0, 0.7f}, {1, 0.0f}, {1, 0.7f}};
+
 TEST(fast_attack_steps_match_reference_backend_bitwise) {
   auto ref = reference_backend();
   ac::CpuFastBackend fast(3);
+  // Every criterion (untargeted/targeted, by the argmax or with a margin the random logit
+  // gaps straddle); DeepFool takes the untargeted ones only (the ABI refuses a target there).
+  for (ac::Criterion crit : kCriteria)
   for (int64_t n : {int64_t{1}, int64_t{70}}) {
     Batch b(n, 784, 10, 81 + static_cast<uint64_t>(n));
+    const ac::Criterion df_crit{0, crit.margin};
     const size_t nn = static_cast<size_t>(n);
     Rng rng(8);
     fvec eps = to_float(rng.vec(nn, 0.5, 3.0)), alpha = to_float(rng.vec(nn, 0.1, 1.0));
@@ -645,21 +640,18 @@ TEST(fast_attack_steps_match_reference_backend_bitwise) {
       CHECK(i1 == i2);
     };
     both([&](ac::Backend& be, fvec& y, fvec& by, fvec& bn, fvec&, std::vector<int32_t>& flags) {
-      be.attack_keep_best(b.n, b.d, b.k, b.x.data(), y.data(), b.logits.data(), b.labels.data(), by.data(), bn.data(), flags.data());
+      be.attack_keep_best(rows(b.n, b.d, b.k, b.x.data(), y.data(), nullptr, b.logits.data(), b.labels.data(), by.data(), bn.data(), crit), flags.data());
     });
     for (int norm : {0, 1})
       both([&](ac::Backend& be, fvec& y, fvec& by, fvec& bn, fvec&, std::vector<int32_t>&) {
-        be.pgd_step(b.n, b.d, b.k, b.x.data(), y.data(), b.grad.data(), b.logits.data(), b.labels.data(), by.data(),
-                    bn.data(), eps.data(), alpha.data(), norm, -1.0f, true);
+        be.pgd_step(rows(b.n, b.d, b.k, b.x.data(), y.data(), b.grad.data(), b.logits.data(), b.labels.data(), by.data(), bn.data(), crit), eps.data(), alpha.data(), norm, -1.0f, true);
       });
     both([&](ac::Backend& be, fvec& y, fvec& by, fvec& bn, fvec& radius, std::vector<int32_t>&) {
-      be.ddn_step(b.n, b.d, b.k, b.x.data(), y.data(), b.grad.data(), b.logits.data(), b.labels.data(), by.data(),
-                  bn.data(), radius.data(), 0.5f, 0.05f, -1.0f, true);
+      be.ddn_step(rows(b.n, b.d, b.k, b.x.data(), y.data(), b.grad.data(), b.logits.data(), b.labels.data(), by.data(), bn.data(), crit), radius.data(), 0.5f, 0.05f, -1.0f, true);
     });
     for (int rounding : {0, 1, 2})
       both([&](ac::Backend& be, fvec& y, fvec& by, fvec& bn, fvec&, std::vector<int32_t>& stage) {
-        be.bp_step(b.n, b.d, b.k, b.x.data(), y.data(), b.grad.data(), b.logits.data(), b.labels.data(), by.data(),
-                   bn.data(), stage.data(), 0.85f, 2.0f, 0.1f, 1.0f, rounding);
+        be.bp_step(rows(b.n, b.d, b.k, b.x.data(), y.data(), b.grad.data(), b.logits.data(), b.labels.data(), by.data(), bn.data(), crit), stage.data(), 0.85f, 2.0f, 0.1f, 1.0f, rounding);
       });
     both([&](ac::Backend& be, fvec& y, fvec&, fvec&, fvec& beta, std::vector<int32_t>&) {
       fvec z = b.y;
@@ -669,14 +661,12 @@ TEST(fast_attack_steps_match_reference_backend_bitwise) {
     both([&](ac::Backend& be, fvec& y, fvec& by, fvec& bn, fvec& lambda, std::vector<int32_t>& found) {
       fvec w(y.size()), m(y.size(), 0.01f), v(y.size(), 0.02f);
       be.cw_init(b.n, b.d, b.x.data(), w.data(), y.data());
-      be.cw_step(b.n, b.d, b.k, b.x.data(), w.data(), y.data(), b.grad.data(), b.logits.data(), b.labels.data(),
-                 lambda.data(), m.data(), v.data(), found.data(), by.data(), bn.data(), 0.1f, 0.9f, 0.999f, 1e-8f, 2);
+      be.cw_step(rows(b.n, b.d, b.k, b.x.data(), y.data(), b.grad.data(), b.logits.data(), b.labels.data(), by.data(), bn.data(), crit), w.data(), lambda.data(), m.data(), v.data(), found.data(), 0.1f, 0.9f, 0.999f, 1e-8f, 2);
       y.insert(y.end(), w.begin(), w.end());
     });
     both([&](ac::Backend& be, fvec& y, fvec&, fvec&, fvec&, std::vector<int32_t>& active) {
       fvec jac = to_float(Rng(9).vec(static_cast<size_t>(b.n * b.k * b.d))), r(y.size(), 0.01f);
-      be.deepfool_step(b.n, b.d, b.k, b.x.data(), y.data(), r.data(), jac.data(), b.logits.data(), b.labels.data(),
-                       active.data(), 0.02f);
+      be.deepfool_step(rows(b.n, b.d, b.k, b.x.data(), y.data(), nullptr, b.logits.data(), b.labels.data(), nullptr, nullptr, df_crit), r.data(), jac.data(), active.data(), 0.02f);
       y.insert(y.end(), r.begin(), r.end());
     });
     both([&](ac::Backend& be, fvec& y, fvec&, fvec&, fvec&, std::vector<int32_t>& active) {
@@ -684,8 +674,7 @@ TEST(fast_attack_steps_match_reference_backend_bitwise) {
       fvec go = b.grad;
       std::reverse(go.begin(), go.end());
       std::vector<int32_t> changed(active.size(), 0);
-      be.jsma_step(b.n, b.d, b.k, y.data(), b.grad.data(), go.data(), b.logits.data(), b.labels.data(),
-                   domain.data(), changed.data(), active.data(), 0.3f, 100);
+      be.jsma_step(rows(b.n, b.d, b.k, nullptr, y.data(), nullptr, b.logits.data(), b.labels.data(), nullptr, nullptr, crit), b.grad.data(), go.data(), domain.data(), changed.data(), active.data(), 0.3f, 100);
       for (int32_t c : changed) y.push_back(static_cast<float>(c));
       y.insert(y.end(), domain.begin(), domain.end());
     });
@@ -736,12 +725,10 @@ TEST(abi_bp_step_runs_and_matches_reference) {
   ac_tensor *logits = abi.f32({6, 10}, b.logits), *labels = abi.i32({6}, b.labels);
   ac_tensor *best_y = abi.f32({6, 2, 7, 7}, fvec(b.x.size())), *best_norm = abi.f32({6}, fvec(6, INFINITY));
   ac_tensor* stage = abi.i32({6}, std::vector<int32_t>(6, 0));
-  CHECK_STATUS(ac_bp_step(abi.ctx, x, y, g, logits, labels, best_y, best_norm, stage, 0.8f, 2.0f, 0.1f, 1.0f,
-                          AC_BP_ROUND_QINOUT), AC_OK);
+  CHECK_STATUS(ac_bp_step(abi.ctx, abi_ops(x, y, g, logits, labels, best_y, best_norm), stage, 0.8f, 2.0f, 0.1f, 1.0f, AC_BP_ROUND_QINOUT), AC_OK);
   fvec want = b.y, wb(b.x.size()), wn(6, INFINITY);
   std::vector<int32_t> ws(6, 0);
-  ac::ref::bp_step(b.n, b.d, b.k, b.x.data(), want.data(), b.grad.data(), b.logits.data(), b.labels.data(), wb.data(),
-                   wn.data(), ws.data(), 0.8f, 2.0f, 0.1f, 1.0f, 2);
+  ac::ref::bp_step(rows(b.n, b.d, b.k, b.x.data(), want.data(), b.grad.data(), b.logits.data(), b.labels.data(), wb.data(), wn.data()), ws.data(), 0.8f, 2.0f, 0.1f, 1.0f, 2);
   CHECK(abi.host(y, want.size()) == want);
   CHECK(abi.host(best_norm, 6) == wn);
 }
@@ -761,54 +748,54 @@ TEST(abi_attack_steps_refuse_bad_operands) {
   std::memcpy(&bad_rounding, &seven, sizeof seven);
   std::memcpy(&bad_norm, &three, sizeof three);
 
-  CHECK_STATUS(ac_bp_step(abi.ctx, x, bad_y, g, logits, labels, best_y, best_norm, stage, 0.8f, 2, 0.1f, 1, AC_BP_ROUND_EACH), AC_ERR_SHAPE);
+  CHECK_STATUS(ac_bp_step(abi.ctx, abi_ops(x, bad_y, g, logits, labels, best_y, best_norm), stage, 0.8f, 2, 0.1f, 1, AC_BP_ROUND_EACH), AC_ERR_SHAPE);
   CHECK(last_error_mentions("bp_step: y has shape 4x11 but x has shape 4x12"));
-  CHECK_STATUS(ac_bp_step(abi.ctx, x, y, g, logits, bad_labels, best_y, best_norm, stage, 0.8f, 2, 0.1f, 1, AC_BP_ROUND_EACH), AC_ERR_LABEL_RANGE);
+  CHECK_STATUS(ac_bp_step(abi.ctx, abi_ops(x, y, g, logits, bad_labels, best_y, best_norm), stage, 0.8f, 2, 0.1f, 1, AC_BP_ROUND_EACH), AC_ERR_LABEL_RANGE);
   CHECK(last_error_mentions("label 3"));
-  CHECK_STATUS(ac_bp_step(abi.ctx, x, y, g, logits, labels, best_y, best_norm, stage, 0.0f, 2, 0.1f, 1, AC_BP_ROUND_EACH), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_bp_step(abi.ctx, abi_ops(x, y, g, logits, labels, best_y, best_norm), stage, 0.0f, 2, 0.1f, 1, AC_BP_ROUND_EACH), AC_ERR_INVALID_ARGUMENT);
   CHECK(last_error_mentions("gamma must be in (0, 1]"));
-  CHECK_STATUS(ac_bp_step(abi.ctx, x, y, g, logits, labels, best_y, best_norm, stage, 0.8f, 2, 0.1f, 0.5f, AC_BP_ROUND_EACH), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_bp_step(abi.ctx, abi_ops(x, y, g, logits, labels, best_y, best_norm), stage, 0.8f, 2, 0.1f, 0.5f, AC_BP_ROUND_EACH), AC_ERR_INVALID_ARGUMENT);
   CHECK(last_error_mentions("grad_sign"));
-  CHECK_STATUS(ac_bp_step(abi.ctx, x, y, g, logits, labels, best_y, best_norm, stage, 0.8f, 2, 0.1f, 1, bad_rounding), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_bp_step(abi.ctx, abi_ops(x, y, g, logits, labels, best_y, best_norm), stage, 0.8f, 2, 0.1f, 1, bad_rounding), AC_ERR_INVALID_ARGUMENT);
   CHECK(last_error_mentions("unknown rounding 7"));
-  CHECK_STATUS(ac_bp_step(abi.ctx, x, y, g, logits, labels, y, best_norm, stage, 0.8f, 2, 0.1f, 1, AC_BP_ROUND_EACH), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_bp_step(abi.ctx, abi_ops(x, y, g, logits, labels, y, best_norm), stage, 0.8f, 2, 0.1f, 1, AC_BP_ROUND_EACH), AC_ERR_INVALID_ARGUMENT);
   CHECK(last_error_mentions("best_y and y must be different tensors"));
-  CHECK_STATUS(ac_bp_step(abi.ctx, x, y, g, logits, labels, best_y, nullptr, stage, 0.8f, 2, 0.1f, 1, AC_BP_ROUND_EACH), AC_ERR_INVALID_ARGUMENT);
-  CHECK_STATUS(ac_bp_step(abi.ctx, x, y, g, logits, labels, best_y, best_norm, radius, 0.8f, 2, 0.1f, 1, AC_BP_ROUND_EACH), AC_ERR_SHAPE);
+  CHECK_STATUS(ac_bp_step(abi.ctx, abi_ops(x, y, g, logits, labels, best_y, nullptr), stage, 0.8f, 2, 0.1f, 1, AC_BP_ROUND_EACH), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_bp_step(abi.ctx, abi_ops(x, y, g, logits, labels, best_y, best_norm), radius, 0.8f, 2, 0.1f, 1, AC_BP_ROUND_EACH), AC_ERR_SHAPE);
   CHECK(last_error_mentions("stage must be i32"));
 
-  CHECK_STATUS(ac_pgd_step(abi.ctx, x, y, g, nullptr, nullptr, nullptr, nullptr, small, eps, AC_NORM_L2, 1, 0), AC_ERR_SHAPE);
+  CHECK_STATUS(ac_pgd_step(abi.ctx, abi_ops(x, y, g, nullptr, nullptr, nullptr, nullptr), small, eps, AC_NORM_L2, 1, 0), AC_ERR_SHAPE);
   CHECK(last_error_mentions("eps has 3 elements"));
-  CHECK_STATUS(ac_pgd_step(abi.ctx, x, y, g, logits, nullptr, nullptr, nullptr, eps, eps, AC_NORM_L2, 1, 0), AC_ERR_INVALID_ARGUMENT);
-  CHECK_STATUS(ac_pgd_step(abi.ctx, x, y, g, nullptr, nullptr, nullptr, nullptr, eps, eps, bad_norm, 1, 0), AC_ERR_INVALID_ARGUMENT);
-  CHECK_STATUS(ac_pgd_step(abi.ctx, x, y, g, nullptr, nullptr, nullptr, nullptr, eps, eps, AC_NORM_LINF, 1, 1), AC_OK);
+  CHECK_STATUS(ac_pgd_step(abi.ctx, abi_ops(x, y, g, logits, nullptr, nullptr, nullptr), eps, eps, AC_NORM_L2, 1, 0), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_pgd_step(abi.ctx, abi_ops(x, y, g, nullptr, nullptr, nullptr, nullptr), eps, eps, bad_norm, 1, 0), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_pgd_step(abi.ctx, abi_ops(x, y, g, nullptr, nullptr, nullptr, nullptr), eps, eps, AC_NORM_LINF, 1, 1), AC_OK);
 
-  CHECK_STATUS(ac_ddn_step(abi.ctx, x, y, g, logits, labels, best_y, best_norm, radius, 1.0f, 1.0f, -1, 1), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_ddn_step(abi.ctx, abi_ops(x, y, g, logits, labels, best_y, best_norm), radius, 1.0f, 1.0f, -1, 1), AC_ERR_INVALID_ARGUMENT);
   CHECK(last_error_mentions("gamma must be in [0, 1)"));
-  CHECK_STATUS(ac_ddn_step(abi.ctx, x, y, g, logits, labels, best_y, best_norm, radius, NAN, 0.05f, -1, 1), AC_ERR_INVALID_ARGUMENT);
-  CHECK_STATUS(ac_ddn_step(abi.ctx, x, y, g, logits, labels, best_y, best_norm, radius, 1.0f, 0.05f, -1, 1), AC_OK);
+  CHECK_STATUS(ac_ddn_step(abi.ctx, abi_ops(x, y, g, logits, labels, best_y, best_norm), radius, NAN, 0.05f, -1, 1), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_ddn_step(abi.ctx, abi_ops(x, y, g, logits, labels, best_y, best_norm), radius, 1.0f, 0.05f, -1, 1), AC_OK);
 
   ac_tensor *w = abi.f32({4, 12}, fvec(48)), *m = abi.f32({4, 12}, fvec(48)), *v = abi.f32({4, 12}, fvec(48));
   ac_tensor* found = abi.i32({4}, std::vector<int32_t>(4, 0));
   CHECK_STATUS(ac_cw_init(abi.ctx, x, w, y), AC_OK);
-  CHECK_STATUS(ac_cw_step(abi.ctx, x, w, y, g, logits, labels, radius, m, v, found, best_y, best_norm, 0.1f, 0.9f, 0.999f, 1e-8f, 0), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_cw_step(abi.ctx, abi_ops(x, y, g, logits, labels, best_y, best_norm), w, radius, m, v, found, 0.1f, 0.9f, 0.999f, 1e-8f, 0), AC_ERR_INVALID_ARGUMENT);
   CHECK(last_error_mentions("step must be >= 1"));
-  CHECK_STATUS(ac_cw_step(abi.ctx, x, w, y, g, logits, labels, radius, m, m, found, best_y, best_norm, 0.1f, 0.9f, 0.999f, 1e-8f, 1), AC_ERR_INVALID_ARGUMENT);
-  CHECK_STATUS(ac_cw_step(abi.ctx, x, w, y, g, logits, labels, radius, m, v, found, best_y, best_norm, 0.1f, 0.9f, 0.999f, 1e-8f, 1), AC_OK);
+  CHECK_STATUS(ac_cw_step(abi.ctx, abi_ops(x, y, g, logits, labels, best_y, best_norm), w, radius, m, m, found, 0.1f, 0.9f, 0.999f, 1e-8f, 1), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_cw_step(abi.ctx, abi_ops(x, y, g, logits, labels, best_y, best_norm), w, radius, m, v, found, 0.1f, 0.9f, 0.999f, 1e-8f, 1), AC_OK);
 
   ac_tensor *jac = abi.f32({3, 4, 12}, fvec(144, 0.1f)), *bad_jac = abi.f32({2, 4, 12}, fvec(96)), *r = abi.f32({4, 12}, fvec(48));
   ac_tensor* active = abi.i32({4}, std::vector<int32_t>(4, 1));
-  CHECK_STATUS(ac_deepfool_step(abi.ctx, x, y, r, bad_jac, logits, labels, active, 0.02f), AC_ERR_SHAPE);
-  CHECK_STATUS(ac_deepfool_step(abi.ctx, x, y, r, jac, logits, labels, active, -1.0f), AC_ERR_INVALID_ARGUMENT);
-  CHECK_STATUS(ac_deepfool_step(abi.ctx, x, y, r, jac, logits, labels, active, 0.02f), AC_OK);
+  CHECK_STATUS(ac_deepfool_step(abi.ctx, abi_ops(x, y, nullptr, logits, labels, nullptr, nullptr), r, bad_jac, active, 0.02f), AC_ERR_SHAPE);
+  CHECK_STATUS(ac_deepfool_step(abi.ctx, abi_ops(x, y, nullptr, logits, labels, nullptr, nullptr), r, jac, active, -1.0f), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_deepfool_step(abi.ctx, abi_ops(x, y, nullptr, logits, labels, nullptr, nullptr), r, jac, active, 0.02f), AC_OK);
 
   ac_tensor* domain = abi.f32({4, 12}, fvec(48, 1.0f));
   ac_tensor* changed = abi.i32({4}, std::vector<int32_t>(4, 0));
-  CHECK_STATUS(ac_jsma_step(abi.ctx, y, g, g, logits, labels, domain, changed, active, 0.0f, 10), AC_ERR_INVALID_ARGUMENT);
-  CHECK_STATUS(ac_jsma_step(abi.ctx, y, g, g, logits, labels, domain, changed, active, 2.0f, 10), AC_ERR_INVALID_ARGUMENT);
-  CHECK_STATUS(ac_jsma_step(abi.ctx, y, g, g, logits, labels, domain, changed, active, 1.0f, -1), AC_ERR_INVALID_ARGUMENT);
-  CHECK_STATUS(ac_jsma_step(abi.ctx, y, g, g, logits, labels, domain, active, active, 1.0f, 10), AC_ERR_INVALID_ARGUMENT);
-  CHECK_STATUS(ac_jsma_step(abi.ctx, y, g, g, logits, labels, domain, changed, active, 1.0f, 10), AC_OK);
+  CHECK_STATUS(ac_jsma_step(abi.ctx, abi_ops(nullptr, y, nullptr, logits, labels, nullptr, nullptr), g, g, domain, changed, active, 0.0f, 10), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_jsma_step(abi.ctx, abi_ops(nullptr, y, nullptr, logits, labels, nullptr, nullptr), g, g, domain, changed, active, 2.0f, 10), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_jsma_step(abi.ctx, abi_ops(nullptr, y, nullptr, logits, labels, nullptr, nullptr), g, g, domain, changed, active, 1.0f, -1), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_jsma_step(abi.ctx, abi_ops(nullptr, y, nullptr, logits, labels, nullptr, nullptr), g, g, domain, active, active, 1.0f, 10), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_jsma_step(abi.ctx, abi_ops(nullptr, y, nullptr, logits, labels, nullptr, nullptr), g, g, domain, changed, active, 1.0f, 10), AC_OK);
 
   ac_tensor* out = abi.f32({4, 12}, fvec(48));
   CHECK_STATUS(ac_quantized_line_search(abi.ctx, x, y, g, y, nullptr), AC_ERR_INVALID_ARGUMENT);
@@ -816,6 +803,6 @@ TEST(abi_attack_steps_refuse_bad_operands) {
   CHECK_STATUS(ac_quantized_line_search(abi.ctx, x, y, g, out, nullptr), AC_OK);
 
   ac_tensor* flags = abi.i32({4}, std::vector<int32_t>(4, 9));
-  CHECK_STATUS(ac_attack_keep_best(abi.ctx, x, y, logits, labels, nullptr, nullptr, flags), AC_OK);
-  CHECK_STATUS(ac_attack_keep_best(abi.ctx, x, y, logits, labels, nullptr, best_norm, flags), AC_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ac_attack_keep_best(abi.ctx, abi_ops(x, y, nullptr, logits, labels, nullptr, nullptr), flags), AC_OK);
+  CHECK_STATUS(ac_attack_keep_best(abi.ctx, abi_ops(x, y, nullptr, logits, labels, nullptr, best_norm), flags), AC_ERR_INVALID_ARGUMENT);
 }

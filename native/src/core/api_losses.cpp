@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "check.h"
+#include "context.h"
 
 using namespace ac;
 
@@ -61,14 +62,16 @@ AC_API ac_status ac_loss_forward_backward(ac_context* ctx, ac_loss kind, float p
         fail(AC_ERR_INVALID_ARGUMENT, format("loss: unknown loss %d", static_cast<int>(kind)));
     }
     // The value checks read the device back: skipped while a graph is being captured
-    // (advcore.h, ac_graph_begin).
-    if (!ctx->capturing) {
+    // (advcore.h, ac_graph_begin) and while the caller has switched them off
+    // (ac_context_set_value_checks: an attack loop that validated its inputs once).
+    const bool read_back = ctx->device_value_checks();
+    if (read_back) {
       if (l == Loss::DlrTargeted)
         check_label_pairs(op, yt, k);
       else
         check_labels(op, yt, k);
     }
-    if (!ctx->capturing && !ctx->backend->all_finite(lt.f32(), lt.count()))
+    if (read_back && !ctx->backend->all_finite(lt.f32(), lt.count()))
       fail(AC_ERR_NON_FINITE, "loss: logits hold NaN or infinite values (diverged network or NaN input?)");
     ctx->backend->loss_forward_backward(l, param, n, k, lt.f32(), yt.i32(), loss->f32(),
                                         dlogits ? dlogits->f32() : nullptr);

@@ -25,6 +25,53 @@ struct BatchNormShape {
   int64_t n, c, hw;         // x viewed as [n, c, hw]
 };
 
+// Host<->device traffic of one backend (ac_context_transfer_counts). The CPU backends count
+// logical calls (copy_from_host, copy_to_host, all_finite's flag read, synchronize); the CUDA
+// backend counts its real cuMemcpyHtoD/DtoH and cuStreamSynchronize calls.
+struct TransferCounts {
+  int64_t host_to_device = 0, device_to_host = 0, synchronizations = 0;
+};
+
+// When a fused attack step counts a sample as adversarial (advcore.h, ac_criterion): kind 0 =
+// untargeted, 1 = targeted (label = the target); margin >= 0, 0 = by the argmax.
+struct Criterion {
+  int32_t kind = 0;
+  float margin = 0;
+};
+
+// The operands every fused attack step shares, as raw pointers over rows of [n, d] (logits
+// [n, k], labels [n]); an operand a step does not read is null. Templated on the element type
+// for the reference kernels (float on the backends, double in the semantic tests).
+// rows(b, e) is the same view restricted to rows [b, e), for backends that split over rows.
+template <class T>
+struct AttackRowsT {
+  int64_t n = 0, d = 0, k = 0;
+  const T* x = nullptr;
+  T* y = nullptr;
+  const T* grad = nullptr;
+  const T* logits = nullptr;
+  const int32_t* labels = nullptr;
+  T* best_y = nullptr;
+  T* best_norm = nullptr;
+  Criterion criterion;
+
+  bool tracking() const { return best_y != nullptr; }
+  AttackRowsT rows(int64_t b, int64_t e) const {
+    AttackRowsT r = *this;
+    r.n = e - b;
+    auto at = [](auto* p, int64_t off) { return p ? p + off : p; };
+    r.x = at(x, b * d);
+    r.y = at(y, b * d);
+    r.grad = at(grad, b * d);
+    r.logits = at(logits, b * k);
+    r.labels = at(labels, b);
+    r.best_y = at(best_y, b * d);
+    r.best_norm = at(best_norm, b);
+    return r;
+  }
+};
+using AttackRows = AttackRowsT<float>;
+
 enum class Loss : int32_t {
   CrossEntropy = 0,
   LogProbMargin = 1,
@@ -42,6 +89,8 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual const char* name() const = 0;
+  // Counted by each backend where the transfer happens; read and reset by the ABI.
+  TransferCounts transfers;
   // Bytes of scratch memory held between calls (im2col buffers, caches).
   virtual int64_t workspace_bytes() const { return 0; }
 
@@ -124,38 +173,27 @@ class Backend {
                             float* y) = 0;
   virtual void quantize8(int64_t count, float* x) = 0;
 
-  // ---- fused attack steps (appended by the attacks engineer; semantics in advcore.h,
-  // section "fused attack steps"; reference kernels in src/cpu/attack_steps.h). Samples are
-  // rows of [n, d]; logits are [n, k]; labels are range-checked. best_y/best_norm are both
-  // null (no tracking) or both set. The defaults throw so a backend compiles before it ports
-  // them.
-  virtual void attack_keep_best(int64_t /*n*/, int64_t /*d*/, int64_t /*k*/, const float* /*x*/,
-                                const float* /*y*/, const float* /*logits*/,
-                                const int32_t* /*labels*/, float* /*best_y*/,
-                                float* /*best_norm*/, int32_t* /*adversarial*/) {
+  // ---- fused attack steps (semantics in advcore.h, section "fused attack steps"; reference
+  // kernels in src/cpu/attack_steps.h). `o` holds the shared operands (AttackRows: rows of
+  // [n, d], logits [n, k], labels range-checked, best_y/best_norm both null or both set,
+  // operands a step does not read are null); each step's own state follows. The defaults
+  // throw so a backend compiles before it ports them.
+  virtual void attack_keep_best(const AttackRows& /*o*/, int32_t* /*adversarial*/) {
     not_implemented("attack_keep_best");
   }
-  // norm: 0 = L2, 1 = Linf. logits/labels null: no best tracking.
-  virtual void pgd_step(int64_t /*n*/, int64_t /*d*/, int64_t /*k*/, const float* /*x*/,
-                        float* /*y*/, const float* /*grad*/, const float* /*logits*/,
-                        const int32_t* /*labels*/, float* /*best_y*/, float* /*best_norm*/,
-                        const float* /*eps*/, const float* /*alpha*/, int32_t /*norm*/,
-                        float /*grad_sign*/, bool /*quantize*/) {
+  // norm: 0 = L2, 1 = Linf. o.logits/labels/best_y/best_norm null: no best tracking.
+  virtual void pgd_step(const AttackRows& /*o*/, const float* /*eps*/, const float* /*alpha*/,
+                        int32_t /*norm*/, float /*grad_sign*/, bool /*quantize*/) {
     not_implemented("pgd_step");
   }
-  virtual void ddn_step(int64_t /*n*/, int64_t /*d*/, int64_t /*k*/, const float* /*x*/,
-                        float* /*y*/, const float* /*grad*/, const float* /*logits*/,
-                        const int32_t* /*labels*/, float* /*best_y*/, float* /*best_norm*/,
-                        float* /*radius*/, float /*alpha*/, float /*gamma*/,
-                        float /*grad_sign*/, bool /*quantize*/) {
+  virtual void ddn_step(const AttackRows& /*o*/, float* /*radius*/, float /*alpha*/,
+                        float /*gamma*/, float /*grad_sign*/, bool /*quantize*/) {
     not_implemented("ddn_step");
   }
   // rounding: 0 = at the end (iterates only clipped), 1 = Q each iteration, 2 = Q_IN/Q_OUT.
-  virtual void bp_step(int64_t /*n*/, int64_t /*d*/, int64_t /*k*/, const float* /*x*/,
-                       float* /*y*/, const float* /*grad*/, const float* /*logits*/,
-                       const int32_t* /*labels*/, float* /*best_y*/, float* /*best_norm*/,
-                       int32_t* /*stage*/, float /*gamma*/, float /*alpha*/,
-                       float /*beta_min*/, float /*grad_sign*/, int32_t /*rounding*/) {
+  virtual void bp_step(const AttackRows& /*o*/, int32_t* /*stage*/, float /*gamma*/,
+                       float /*alpha*/, float /*beta_min*/, float /*grad_sign*/,
+                       int32_t /*rounding*/) {
     not_implemented("bp_step");
   }
   // beta may be null.
@@ -168,27 +206,21 @@ class Backend {
                        float* /*y*/) {
     not_implemented("cw_init");
   }
-  virtual void cw_step(int64_t /*n*/, int64_t /*d*/, int64_t /*k*/, const float* /*x*/,
-                       float* /*w*/, float* /*y*/, const float* /*grad*/,
-                       const float* /*logits*/, const int32_t* /*labels*/,
-                       const float* /*lambda*/, float* /*m*/, float* /*v*/, int32_t* /*found*/,
-                       float* /*best_y*/, float* /*best_norm*/, float /*lr*/, float /*beta1*/,
-                       float /*beta2*/, float /*eps*/, int64_t /*step*/) {
+  virtual void cw_step(const AttackRows& /*o*/, float* /*w*/, const float* /*lambda*/,
+                       float* /*m*/, float* /*v*/, int32_t* /*found*/, float /*lr*/,
+                       float /*beta1*/, float /*beta2*/, float /*eps*/, int64_t /*step*/) {
     not_implemented("cw_step");
   }
-  // jacobian is class-major [k, n, d].
-  virtual void deepfool_step(int64_t /*n*/, int64_t /*d*/, int64_t /*k*/, const float* /*x*/,
-                             float* /*y*/, float* /*r_total*/, const float* /*jacobian*/,
-                             const float* /*logits*/, const int32_t* /*labels*/,
-                             int32_t* /*active*/, float /*overshoot*/) {
+  // jacobian is class-major [k, n, d]; o.grad/best_y/best_norm are null.
+  virtual void deepfool_step(const AttackRows& /*o*/, float* /*r_total*/,
+                             const float* /*jacobian*/, int32_t* /*active*/,
+                             float /*overshoot*/) {
     not_implemented("deepfool_step");
   }
-  // domain: 1 = never changed, 2 = changed and may move again, 0 = out.
-  virtual void jsma_step(int64_t /*n*/, int64_t /*d*/, int64_t /*k*/, float* /*y*/,
-                         const float* /*grad_target*/, const float* /*grad_other*/,
-                         const float* /*logits*/, const int32_t* /*labels*/, float* /*domain*/,
-                         int32_t* /*changed*/, int32_t* /*active*/, float /*theta*/,
-                         int64_t /*max_changed*/) {
+  // domain: 1 = never changed, 2 = changed and may move again, 0 = out. o.x/grad/best_* null.
+  virtual void jsma_step(const AttackRows& /*o*/, const float* /*grad_target*/,
+                         const float* /*grad_other*/, float* /*domain*/, int32_t* /*changed*/,
+                         int32_t* /*active*/, float /*theta*/, int64_t /*max_changed*/) {
     not_implemented("jsma_step");
   }
 

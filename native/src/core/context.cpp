@@ -104,4 +104,35 @@ AC_API ac_status ac_context_workspace_bytes(const ac_context* ctx, int64_t* byte
   });
 }
 
+AC_API ac_status ac_context_set_value_checks(ac_context* ctx, int32_t enabled) {
+  return guard([&] {
+    check_context(ctx);
+    ctx->value_checks = enabled != 0;
+  });
+}
+
+AC_API ac_status ac_context_get_value_checks(const ac_context* ctx, int32_t* enabled) {
+  return guard([&] {
+    check_context(ctx);
+    if (!enabled) fail(AC_ERR_INVALID_ARGUMENT, "enabled must not be null");
+    *enabled = ctx->value_checks ? 1 : 0;
+  });
+}
+
+AC_API ac_status ac_context_transfer_counts(ac_context* ctx, ac_transfer_counts* out) {
+  return guard([&] {
+    check_context(ctx);
+    if (!out) fail(AC_ERR_INVALID_ARGUMENT, "out must not be null");
+    const TransferCounts& c = ctx->backend->transfers;
+    *out = ac_transfer_counts{c.host_to_device, c.device_to_host, c.synchronizations};
+  });
+}
+
+AC_API ac_status ac_context_reset_transfer_counts(ac_context* ctx) {
+  return guard([&] {
+    check_context(ctx);
+    ctx->backend->transfers = TransferCounts{};
+  });
+}
+
 }  // extern "C"

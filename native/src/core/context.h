@@ -13,6 +13,11 @@ struct ac_context {
   uint32_t flags = 0;
   bool graph_capture = false;  // ac_context_set_graph_capture
   bool capturing = false;      // between a capturing ac_graph_begin and ac_graph_end
+  bool value_checks = true;    // ac_context_set_value_checks
+  // Whether an entry point may run a value check that reads the device back (labels in
+  // range, logits finite): not while capturing (nothing runs) and not when the caller has
+  // switched them off because it validated its inputs once (an attack loop).
+  bool device_value_checks() const { return value_checks && !capturing; }
   std::unique_ptr<ac::Backend> backend;
 };
 

@@ -14,49 +14,31 @@ namespace {
 int64_t grain_rows(int64_t d, int64_t passes) { return rows_per_grain(d * passes); }
 }  // namespace
 
-void CpuFastBackend::attack_keep_best(int64_t n, int64_t d, int64_t k, const float* x,
-                                      const float* y, const float* logits,
-                                      const int32_t* labels, float* best_y, float* best_norm,
-                                      int32_t* adversarial) {
-  parallel_ranges(threads_, n, grain_rows(d, 2), [&](int64_t b, int64_t e) {
-    ref::attack_keep_best(e - b, d, k, x + b * d, y + b * d, logits + b * k, labels + b,
-                          best_y ? best_y + b * d : nullptr, best_y ? best_norm + b : nullptr,
-                          adversarial ? adversarial + b : nullptr);
+void CpuFastBackend::attack_keep_best(const AttackRows& o, int32_t* adversarial) {
+  parallel_ranges(threads_, o.n, grain_rows(o.d, 2), [&](int64_t b, int64_t e) {
+    ref::attack_keep_best(o.rows(b, e), adversarial ? adversarial + b : nullptr);
   });
 }
 
-void CpuFastBackend::pgd_step(int64_t n, int64_t d, int64_t k, const float* x, float* y,
-                              const float* grad, const float* logits, const int32_t* labels,
-                              float* best_y, float* best_norm, const float* eps,
-                              const float* alpha, int32_t norm, float grad_sign, bool quantize) {
-  const bool track = logits && best_y;
-  parallel_ranges(threads_, n, grain_rows(d, 6), [&](int64_t b, int64_t e) {
-    ref::pgd_step(e - b, d, k, x + b * d, y + b * d, grad + b * d,
-                  track ? logits + b * k : nullptr, track ? labels + b : nullptr,
-                  track ? best_y + b * d : nullptr, track ? best_norm + b : nullptr, eps + b,
-                  alpha + b, norm, grad_sign, quantize);
+void CpuFastBackend::pgd_step(const AttackRows& o, const float* eps, const float* alpha,
+                              int32_t norm, float grad_sign, bool quantize) {
+  parallel_ranges(threads_, o.n, grain_rows(o.d, 6), [&](int64_t b, int64_t e) {
+    ref::pgd_step(o.rows(b, e), eps + b, alpha + b, norm, grad_sign, quantize);
   });
 }
 
-void CpuFastBackend::ddn_step(int64_t n, int64_t d, int64_t k, const float* x, float* y,
-                              const float* grad, const float* logits, const int32_t* labels,
-                              float* best_y, float* best_norm, float* radius, float alpha,
-                              float gamma, float grad_sign, bool quantize) {
-  parallel_ranges(threads_, n, grain_rows(d, 8), [&](int64_t b, int64_t e) {
-    ref::ddn_step(e - b, d, k, x + b * d, y + b * d, grad + b * d, logits + b * k, labels + b,
-                  best_y + b * d, best_norm + b, radius + b, alpha, gamma, grad_sign, quantize);
+void CpuFastBackend::ddn_step(const AttackRows& o, float* radius, float alpha, float gamma,
+                              float grad_sign, bool quantize) {
+  parallel_ranges(threads_, o.n, grain_rows(o.d, 8), [&](int64_t b, int64_t e) {
+    ref::ddn_step(o.rows(b, e), radius + b, alpha, gamma, grad_sign, quantize);
   });
 }
 
-void CpuFastBackend::bp_step(int64_t n, int64_t d, int64_t k, const float* x, float* y,
-                             const float* grad, const float* logits, const int32_t* labels,
-                             float* best_y, float* best_norm, int32_t* stage, float gamma,
-                             float alpha, float beta_min, float grad_sign, int32_t rounding) {
+void CpuFastBackend::bp_step(const AttackRows& o, int32_t* stage, float gamma, float alpha,
+                             float beta_min, float grad_sign, int32_t rounding) {
   // Q_OUT's line search sweeps a row up to ~25 times.
-  parallel_ranges(threads_, n, grain_rows(d, rounding == 2 ? 30 : 8), [&](int64_t b, int64_t e) {
-    ref::bp_step(e - b, d, k, x + b * d, y + b * d, grad + b * d, logits + b * k, labels + b,
-                 best_y + b * d, best_norm + b, stage + b, gamma, alpha, beta_min, grad_sign,
-                 rounding);
+  parallel_ranges(threads_, o.n, grain_rows(o.d, rounding == 2 ? 30 : 8), [&](int64_t b, int64_t e) {
+    ref::bp_step(o.rows(b, e), stage + b, gamma, alpha, beta_min, grad_sign, rounding);
   });
 }
 
@@ -74,38 +56,34 @@ void CpuFastBackend::cw_init(int64_t n, int64_t d, const float* x, float* w, flo
   });
 }
 
-void CpuFastBackend::cw_step(int64_t n, int64_t d, int64_t k, const float* x, float* w, float* y,
-                             const float* grad, const float* logits, const int32_t* labels,
-                             const float* lambda, float* m, float* v, int32_t* found,
-                             float* best_y, float* best_norm, float lr, float beta1, float beta2,
+void CpuFastBackend::cw_step(const AttackRows& o, float* w, const float* lambda, float* m,
+                             float* v, int32_t* found, float lr, float beta1, float beta2,
                              float eps, int64_t step) {
-  parallel_ranges(threads_, n, grain_rows(d, 40), [&](int64_t b, int64_t e) {
-    const int64_t o = b * d;
-    ref::cw_step(e - b, d, k, x + o, w + o, y + o, grad + o, logits + b * k, labels + b,
-                 lambda + b, m + o, v + o, found + b, best_y + o, best_norm + b, lr, beta1,
+  const int64_t d = o.d;
+  parallel_ranges(threads_, o.n, grain_rows(d, 40), [&](int64_t b, int64_t e) {
+    ref::cw_step(o.rows(b, e), w + b * d, lambda + b, m + b * d, v + b * d, found + b, lr, beta1,
                  beta2, eps, step);
   });
 }
 
-void CpuFastBackend::deepfool_step(int64_t n, int64_t d, int64_t k, const float* x, float* y,
-                                   float* r_total, const float* jacobian, const float* logits,
-                                   const int32_t* labels, int32_t* active, float overshoot) {
-  parallel_ranges(threads_, n, grain_rows(d, 2 * k), [&](int64_t b, int64_t e) {
-    ref::deepfool_step(e - b, d, k, x + b * d, y + b * d, r_total + b * d, jacobian + b * d, n * d,
-                       logits + b * k, labels + b, active + b, overshoot);
+void CpuFastBackend::deepfool_step(const AttackRows& o, float* r_total, const float* jacobian,
+                                   int32_t* active, float overshoot) {
+  const int64_t d = o.d;
+  // The jacobian keeps the whole batch's class stride (n * d) whatever rows a thread takes.
+  parallel_ranges(threads_, o.n, grain_rows(d, 2 * o.k), [&](int64_t b, int64_t e) {
+    ref::deepfool_step(o.rows(b, e), r_total + b * d, jacobian + b * d, o.n * d, active + b,
+                       overshoot);
   });
 }
 
-void CpuFastBackend::jsma_step(int64_t n, int64_t d, int64_t k, float* y,
-                               const float* grad_target, const float* grad_other,
-                               const float* logits, const int32_t* labels, float* domain,
-                               int32_t* changed, int32_t* active, float theta,
-                               int64_t max_changed) {
+void CpuFastBackend::jsma_step(const AttackRows& o, const float* grad_target,
+                               const float* grad_other, float* domain, int32_t* changed,
+                               int32_t* active, float theta, int64_t max_changed) {
+  const int64_t d = o.d;
   // The pair search is quadratic in d: one row is already a grain.
-  parallel_ranges(threads_, n, 1, [&](int64_t b, int64_t e) {
-    ref::jsma_step(e - b, d, k, y + b * d, grad_target + b * d, grad_other + b * d,
-                   logits + b * k, labels + b, domain + b * d, changed + b, active + b, theta,
-                   max_changed);
+  parallel_ranges(threads_, o.n, 1, [&](int64_t b, int64_t e) {
+    ref::jsma_step(o.rows(b, e), grad_target + b * d, grad_other + b * d, domain + b * d,
+                   changed + b, active + b, theta, max_changed);
   });
 }
 

@@ -10,6 +10,7 @@
 #include <limits>
 #include <vector>
 
+#include "core/backend.h"  // AttackRowsT, Criterion
 #include "reference_loss.h"
 #include "reference_vector.h"
 
@@ -46,18 +47,30 @@ T sign_of(T v) {
   return v > T(0) ? T(1) : (v < T(0) ? T(-1) : T(0));
 }
 
-// argmax(logits row) != label, with the first maximiser (as ac_argmax).
+// Whether logits row z counts as adversarial for label l under criterion c (advcore.h,
+// ac_criterion). margin == 0 compares the first maximiser (as ac_argmax), so ties behave
+// exactly as the untargeted test always did; margin > 0 compares the gap between z_l and the
+// best other class (the first maximiser among j != l), in double so that every backend
+// takes the same decision on the same float logits.
 template <class T>
-bool is_adversarial(const T* z, int64_t k, int32_t label) {
-  return first_argmax(z, k, -1) != label;
+bool is_adversarial(const T* z, int64_t k, int32_t label, Criterion c) {
+  const bool targeted = c.kind == 1;
+  if (!(c.margin > 0)) {
+    const bool hit = first_argmax(z, k, -1) == label;
+    return targeted ? hit : !hit;
+  }
+  const double other = static_cast<double>(z[first_argmax(z, k, label)]);
+  const double own = static_cast<double>(z[label]);
+  const double gap = targeted ? own - other : other - own;
+  return gap > static_cast<double>(c.margin);
 }
 
 // "Keep best" on one row: y is adversarial and strictly less distorted than best so far.
 // Returns whether y is adversarial. best_y/best_norm may be null (no tracking).
 template <class T>
 bool keep_best_row(int64_t d, int64_t k, const T* x, const T* y, const T* z, int32_t label,
-                   T* best_y, T* best_norm) {
-  bool adv = is_adversarial(z, k, label);
+                   Criterion c, T* best_y, T* best_norm) {
+  bool adv = is_adversarial(z, k, label, c);
   if (adv && best_y) {
     T dist = static_cast<T>(row_distance(y, x, d));
     if (dist < *best_norm) {
@@ -70,29 +83,35 @@ bool keep_best_row(int64_t d, int64_t k, const T* x, const T* y, const T* z, int
 
 // ------------------------------------------------------------------ keep best
 
+// Keep best on row i of o (with tracking when o has best_y); returns whether y_i is adversarial.
 template <class T>
-void attack_keep_best(int64_t n, int64_t d, int64_t k, const T* x, const T* y, const T* logits,
-                      const int32_t* labels, T* best_y, T* best_norm, int32_t* adversarial) {
-  for (int64_t i = 0; i < n; ++i) {
-    bool adv = keep_best_row(d, k, x + i * d, y + i * d, logits + i * k, labels[i],
-                             best_y ? best_y + i * d : nullptr, best_y ? best_norm + i : nullptr);
+bool keep_best_at(const AttackRowsT<T>& o, int64_t i) {
+  const int64_t d = o.d;
+  return keep_best_row(d, o.k, o.x + i * d, o.y + i * d, o.logits + i * o.k, o.labels[i],
+                       o.criterion, o.best_y ? o.best_y + i * d : nullptr,
+                       o.best_y ? o.best_norm + i : nullptr);
+}
+
+template <class T>
+void attack_keep_best(const AttackRowsT<T>& o, int32_t* adversarial) {
+  for (int64_t i = 0; i < o.n; ++i) {
+    bool adv = keep_best_at(o, i);
     if (adversarial) adversarial[i] = adv ? 1 : 0;
   }
 }
 
 // ------------------------------------------------------------------ PGD / I-FGSM / FGSM
 
-// norm: 0 = L2, 1 = Linf (ac_norm). logits == nullptr: no best tracking.
+// norm: 0 = L2, 1 = Linf (ac_norm). o.logits or o.best_y null: no best tracking.
 template <class T>
-void pgd_step(int64_t n, int64_t d, int64_t k, const T* x, T* y, const T* grad, const T* logits,
-              const int32_t* labels, T* best_y, T* best_norm, const T* eps, const T* alpha,
-              int32_t norm, T grad_sign, bool quantize) {
+void pgd_step(const AttackRowsT<T>& o, const T* eps, const T* alpha, int32_t norm, T grad_sign,
+              bool quantize) {
+  const int64_t n = o.n, d = o.d;
   for (int64_t i = 0; i < n; ++i) {
-    const T* xi = x + i * d;
-    const T* gi = grad + i * d;
-    T* yi = y + i * d;
-    if (logits && best_y)
-      keep_best_row(d, k, xi, yi, logits + i * k, labels[i], best_y + i * d, best_norm + i);
+    const T* xi = o.x + i * d;
+    const T* gi = o.grad + i * d;
+    T* yi = o.y + i * d;
+    if (o.logits && o.best_y) keep_best_at(o, i);
     // Step along -grad_sign * grad (eq. 2.13 / 2.15).
     if (norm == 0) {
       T gn = static_cast<T>(row_norm(gi, d));
@@ -122,15 +141,14 @@ void pgd_step(int64_t n, int64_t d, int64_t k, const T* x, T* y, const T* grad, 
 // ------------------------------------------------------------------ DDN
 
 template <class T>
-void ddn_step(int64_t n, int64_t d, int64_t k, const T* x, T* y, const T* grad, const T* logits,
-              const int32_t* labels, T* best_y, T* best_norm, T* radius, T alpha, T gamma,
-              T grad_sign, bool quantize) {
+void ddn_step(const AttackRowsT<T>& o, T* radius, T alpha, T gamma, T grad_sign, bool quantize) {
+  const int64_t n = o.n, d = o.d;
   std::vector<T> delta(static_cast<size_t>(d));
   for (int64_t i = 0; i < n; ++i) {
-    const T* xi = x + i * d;
-    const T* gi = grad + i * d;
-    T* yi = y + i * d;
-    bool adv = keep_best_row(d, k, xi, yi, logits + i * k, labels[i], best_y + i * d, best_norm + i);
+    const T* xi = o.x + i * d;
+    const T* gi = o.grad + i * d;
+    T* yi = o.y + i * d;
+    bool adv = keep_best_at(o, i);
     for (int64_t j = 0; j < d; ++j) delta[j] = yi[j] - xi[j];
     T gn = static_cast<T>(row_norm(gi, d));
     if (gn > T(0) && std::isfinite(gn)) {
@@ -223,15 +241,15 @@ void quantized_line_search(int64_t n, int64_t d, const T* x, const T* y, const T
 
 // rounding: 0 = at the end, 1 = each iteration, 2 = Q_IN / Q_OUT (ac_bp_rounding).
 template <class T>
-void bp_step(int64_t n, int64_t d, int64_t k, const T* x, T* y, const T* grad, const T* logits,
-             const int32_t* labels, T* best_y, T* best_norm, int32_t* stage, T gamma, T alpha,
-             T beta_min, T grad_sign, int32_t rounding) {
+void bp_step(const AttackRowsT<T>& o, int32_t* stage, T gamma, T alpha, T beta_min, T grad_sign,
+             int32_t rounding) {
+  const int64_t n = o.n, d = o.d;
   std::vector<T> gh(static_cast<size_t>(d)), z(static_cast<size_t>(d));
   for (int64_t i = 0; i < n; ++i) {
-    const T* xi = x + i * d;
-    const T* gi = grad + i * d;
-    T* yi = y + i * d;
-    bool adv = keep_best_row(d, k, xi, yi, logits + i * k, labels[i], best_y + i * d, best_norm + i);
+    const T* xi = o.x + i * d;
+    const T* gi = o.grad + i * d;
+    T* yi = o.y + i * d;
+    bool adv = keep_best_at(o, i);
     if (adv) stage[i] = 1;  // Stage 2 starts at the first adversarial iterate and stays.
     T gn = static_cast<T>(row_norm(gi, d));
     if (!(gn > T(0) && std::isfinite(gn))) continue;
@@ -298,15 +316,17 @@ void cw_init(int64_t n, int64_t d, const T* x, T* w, T* y) {
 }
 
 template <class T>
-void cw_step(int64_t n, int64_t d, int64_t k, const T* x, T* w, T* y, const T* grad,
-             const T* logits, const int32_t* labels, const T* lambda, T* m, T* v, int32_t* found,
-             T* best_y, T* best_norm, T lr, T beta1, T beta2, T eps, int64_t step) {
+void cw_step(const AttackRowsT<T>& ops, T* w, const T* lambda, T* m, T* v, int32_t* found, T lr,
+             T beta1, T beta2, T eps, int64_t step) {
+  const int64_t n = ops.n, d = ops.d;
+  const T* x = ops.x;
+  const T* grad = ops.grad;
+  T* y = ops.y;
   const double bc1 = 1.0 - std::pow(static_cast<double>(beta1), static_cast<double>(step));
   const double bc2 = 1.0 - std::pow(static_cast<double>(beta2), static_cast<double>(step));
   for (int64_t i = 0; i < n; ++i) {
     const int64_t o = i * d;
-    if (keep_best_row(d, k, x + o, y + o, logits + i * k, labels[i], best_y + o, best_norm + i))
-      found[i] = 1;
+    if (keep_best_at(ops, i)) found[i] = 1;
     for (int64_t j = o; j < o + d; ++j) {
       // Chain rule through y = (tanh(w) + 1) / 2 of lambda J + ||y - x||^2 (eq. 2.18).
       T t = std::tanh(w[j]);
@@ -326,14 +346,16 @@ void cw_step(int64_t n, int64_t d, int64_t k, const T* x, T* w, T* y, const T* g
 // jacobian is class-major: the gradient of class c for row i starts at
 // jacobian + c * class_stride + i * d (class_stride = n_total * d for a [K, N, d] tensor).
 template <class T>
-void deepfool_step(int64_t n, int64_t d, int64_t k, const T* x, T* y, T* r_total,
-                   const T* jacobian, int64_t class_stride, const T* logits,
-                   const int32_t* labels, int32_t* active, T overshoot) {
+void deepfool_step(const AttackRowsT<T>& o, T* r_total, const T* jacobian, int64_t class_stride,
+                   int32_t* active, T overshoot) {
+  const int64_t n = o.n, d = o.d, k = o.k;
+  const T* x = o.x;
+  T* y = o.y;
   for (int64_t i = 0; i < n; ++i) {
     if (!active[i]) continue;
-    const T* zi = logits + i * k;
-    const int32_t l = labels[i];
-    if (is_adversarial(zi, k, l)) {
+    const T* zi = o.logits + i * k;
+    const int32_t l = o.labels[i];
+    if (is_adversarial(zi, k, l, o.criterion)) {
       active[i] = 0;
       continue;
     }
@@ -380,12 +402,13 @@ void deepfool_step(int64_t n, int64_t d, int64_t k, const T* x, T* y, T* r_total
 
 // domain: 1 = never changed, 2 = changed and may move again, 0 = saturated or excluded.
 template <class T>
-void jsma_step(int64_t n, int64_t d, int64_t k, T* y, const T* grad_target, const T* grad_other,
-               const T* logits, const int32_t* labels, T* domain, int32_t* changed,
-               int32_t* active, T theta, int64_t max_changed) {
+void jsma_step(const AttackRowsT<T>& o, const T* grad_target, const T* grad_other, T* domain,
+               int32_t* changed, int32_t* active, T theta, int64_t max_changed) {
+  const int64_t n = o.n, d = o.d, k = o.k;
+  T* y = o.y;
   for (int64_t i = 0; i < n; ++i) {
     if (!active[i]) continue;
-    if (is_adversarial(logits + i * k, k, labels[i])) {
+    if (is_adversarial(o.logits + i * k, k, o.labels[i], o.criterion)) {
       active[i] = 0;
       continue;
     }

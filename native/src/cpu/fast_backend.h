@@ -32,7 +32,7 @@ class CpuFastBackend final : public Backend {
   void copy_to_host(void* dst, const void* src, size_t bytes) override;
   void copy(void* dst, const void* src, size_t bytes) override;
   void fill(float* x, int64_t count, float value) override;
-  void synchronize() override {}
+  void synchronize() override { ++transfers.synchronizations; }
   bool all_finite(const float* x, int64_t count) override;
   void fill_normal(float* x, int64_t count, float mean, float std, uint64_t seed,
                    uint64_t offset) override;
@@ -115,15 +115,15 @@ class CpuFastBackend final : public Backend {
 
  public:
   // attack_steps.cpp: fused attack steps (rows split over threads, reference kernel per row)
-  void attack_keep_best(int64_t n, int64_t d, int64_t k, const float* x, const float* y, const float* logits, const int32_t* labels, float* best_y, float* best_norm, int32_t* adversarial) override;
-  void pgd_step(int64_t n, int64_t d, int64_t k, const float* x, float* y, const float* grad, const float* logits, const int32_t* labels, float* best_y, float* best_norm, const float* eps, const float* alpha, int32_t norm, float grad_sign, bool quantize) override;
-  void ddn_step(int64_t n, int64_t d, int64_t k, const float* x, float* y, const float* grad, const float* logits, const int32_t* labels, float* best_y, float* best_norm, float* radius, float alpha, float gamma, float grad_sign, bool quantize) override;
-  void bp_step(int64_t n, int64_t d, int64_t k, const float* x, float* y, const float* grad, const float* logits, const int32_t* labels, float* best_y, float* best_norm, int32_t* stage, float gamma, float alpha, float beta_min, float grad_sign, int32_t rounding) override;
+  void attack_keep_best(const AttackRows& o, int32_t* adversarial) override;
+  void pgd_step(const AttackRows& o, const float* eps, const float* alpha, int32_t norm, float grad_sign, bool quantize) override;
+  void ddn_step(const AttackRows& o, float* radius, float alpha, float gamma, float grad_sign, bool quantize) override;
+  void bp_step(const AttackRows& o, int32_t* stage, float gamma, float alpha, float beta_min, float grad_sign, int32_t rounding) override;
   void quantized_line_search(int64_t n, int64_t d, const float* x, const float* y, const float* z, float* out, float* beta) override;
   void cw_init(int64_t n, int64_t d, const float* x, float* w, float* y) override;
-  void cw_step(int64_t n, int64_t d, int64_t k, const float* x, float* w, float* y, const float* grad, const float* logits, const int32_t* labels, const float* lambda, float* m, float* v, int32_t* found, float* best_y, float* best_norm, float lr, float beta1, float beta2, float eps, int64_t step) override;
-  void deepfool_step(int64_t n, int64_t d, int64_t k, const float* x, float* y, float* r_total, const float* jacobian, const float* logits, const int32_t* labels, int32_t* active, float overshoot) override;
-  void jsma_step(int64_t n, int64_t d, int64_t k, float* y, const float* grad_target, const float* grad_other, const float* logits, const int32_t* labels, float* domain, int32_t* changed, int32_t* active, float theta, int64_t max_changed) override;
+  void cw_step(const AttackRows& o, float* w, const float* lambda, float* m, float* v, int32_t* found, float lr, float beta1, float beta2, float eps, int64_t step) override;
+  void deepfool_step(const AttackRows& o, float* r_total, const float* jacobian, int32_t* active, float overshoot) override;
+  void jsma_step(const AttackRows& o, const float* grad_target, const float* grad_other, float* domain, int32_t* changed, int32_t* active, float theta, int64_t max_changed) override;
 };
 
 }  // namespace ac

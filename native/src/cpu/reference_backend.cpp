@@ -17,14 +17,23 @@ class CpuReferenceBackend final : public Backend {
 
   void* alloc(size_t bytes) override { return host_alloc(bytes); }
   void free(void* p) noexcept override { host_free(p); }
-  void copy_from_host(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
-  void copy_to_host(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
+  // Host memory is device memory here; the counters still count the logical transfers so
+  // that "no device read in this loop" can be tested on every backend.
+  void copy_from_host(void* dst, const void* src, size_t bytes) override {
+    ++transfers.host_to_device;
+    std::memcpy(dst, src, bytes);
+  }
+  void copy_to_host(void* dst, const void* src, size_t bytes) override {
+    ++transfers.device_to_host;
+    std::memcpy(dst, src, bytes);
+  }
   void copy(void* dst, const void* src, size_t bytes) override { std::memmove(dst, src, bytes); }
   void fill(float* x, int64_t count, float value) override {
     for (int64_t i = 0; i < count; ++i) x[i] = value;
   }
-  void synchronize() override {}
+  void synchronize() override { ++transfers.synchronizations; }
   bool all_finite(const float* x, int64_t count) override {
+    ++transfers.device_to_host;  // the verdict is a device read on a GPU
     for (int64_t i = 0; i < count; ++i)
       if (!std::isfinite(x[i])) return false;
     return true;
@@ -148,15 +157,15 @@ class CpuReferenceBackend final : public Backend {
   void quantize8(int64_t count, float* x) override { ref::quantize8(count, x); }
 
   // fused attack steps (attack_steps.h)
-  void attack_keep_best(int64_t n, int64_t d, int64_t k, const float* x, const float* y, const float* logits, const int32_t* labels, float* best_y, float* best_norm, int32_t* adversarial) override { ref::attack_keep_best(n, d, k, x, y, logits, labels, best_y, best_norm, adversarial); }
-  void pgd_step(int64_t n, int64_t d, int64_t k, const float* x, float* y, const float* grad, const float* logits, const int32_t* labels, float* best_y, float* best_norm, const float* eps, const float* alpha, int32_t norm, float grad_sign, bool quantize) override { ref::pgd_step(n, d, k, x, y, grad, logits, labels, best_y, best_norm, eps, alpha, norm, grad_sign, quantize); }
-  void ddn_step(int64_t n, int64_t d, int64_t k, const float* x, float* y, const float* grad, const float* logits, const int32_t* labels, float* best_y, float* best_norm, float* radius, float alpha, float gamma, float grad_sign, bool quantize) override { ref::ddn_step(n, d, k, x, y, grad, logits, labels, best_y, best_norm, radius, alpha, gamma, grad_sign, quantize); }
-  void bp_step(int64_t n, int64_t d, int64_t k, const float* x, float* y, const float* grad, const float* logits, const int32_t* labels, float* best_y, float* best_norm, int32_t* stage, float gamma, float alpha, float beta_min, float grad_sign, int32_t rounding) override { ref::bp_step(n, d, k, x, y, grad, logits, labels, best_y, best_norm, stage, gamma, alpha, beta_min, grad_sign, rounding); }
+  void attack_keep_best(const AttackRows& o, int32_t* adversarial) override { ref::attack_keep_best(o, adversarial); }
+  void pgd_step(const AttackRows& o, const float* eps, const float* alpha, int32_t norm, float grad_sign, bool quantize) override { ref::pgd_step(o, eps, alpha, norm, grad_sign, quantize); }
+  void ddn_step(const AttackRows& o, float* radius, float alpha, float gamma, float grad_sign, bool quantize) override { ref::ddn_step(o, radius, alpha, gamma, grad_sign, quantize); }
+  void bp_step(const AttackRows& o, int32_t* stage, float gamma, float alpha, float beta_min, float grad_sign, int32_t rounding) override { ref::bp_step(o, stage, gamma, alpha, beta_min, grad_sign, rounding); }
   void quantized_line_search(int64_t n, int64_t d, const float* x, const float* y, const float* z, float* out, float* beta) override { ref::quantized_line_search(n, d, x, y, z, out, beta); }
   void cw_init(int64_t n, int64_t d, const float* x, float* w, float* y) override { ref::cw_init(n, d, x, w, y); }
-  void cw_step(int64_t n, int64_t d, int64_t k, const float* x, float* w, float* y, const float* grad, const float* logits, const int32_t* labels, const float* lambda, float* m, float* v, int32_t* found, float* best_y, float* best_norm, float lr, float beta1, float beta2, float eps, int64_t step) override { ref::cw_step(n, d, k, x, w, y, grad, logits, labels, lambda, m, v, found, best_y, best_norm, lr, beta1, beta2, eps, step); }
-  void deepfool_step(int64_t n, int64_t d, int64_t k, const float* x, float* y, float* r_total, const float* jacobian, const float* logits, const int32_t* labels, int32_t* active, float overshoot) override { ref::deepfool_step(n, d, k, x, y, r_total, jacobian, n * d, logits, labels, active, overshoot); }
-  void jsma_step(int64_t n, int64_t d, int64_t k, float* y, const float* grad_target, const float* grad_other, const float* logits, const int32_t* labels, float* domain, int32_t* changed, int32_t* active, float theta, int64_t max_changed) override { ref::jsma_step(n, d, k, y, grad_target, grad_other, logits, labels, domain, changed, active, theta, max_changed); }
+  void cw_step(const AttackRows& o, float* w, const float* lambda, float* m, float* v, int32_t* found, float lr, float beta1, float beta2, float eps, int64_t step) override { ref::cw_step(o, w, lambda, m, v, found, lr, beta1, beta2, eps, step); }
+  void deepfool_step(const AttackRows& o, float* r_total, const float* jacobian, int32_t* active, float overshoot) override { ref::deepfool_step(o, r_total, jacobian, o.n * o.d, active, overshoot); }
+  void jsma_step(const AttackRows& o, const float* grad_target, const float* grad_other, float* domain, int32_t* changed, int32_t* active, float theta, int64_t max_changed) override { ref::jsma_step(o, grad_target, grad_other, domain, changed, active, theta, max_changed); }
 };
 
 }  // namespace

@@ -43,20 +43,46 @@ AC_DEV float ac_qlevel(float v) { return ac_rintf(ac_clip01f(v) * 255.0f) / 255.
 
 AC_DEV float ac_signf(float v) { return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f); }
 
-// argmax(z) != label with the reference's first-maximiser scan (`best < 0 || z > z[best]`).
-// Every thread scans the (short) row itself: no synchronisation needed.
-AC_DEV bool ac_is_adversarial(const float* z, int64_t k, int32_t label) {
-  int64_t best = 0;
-  for (int64_t j = 1; j < k; ++j)
-    if (z[j] > z[best]) best = j;
-  return best != label;
+// The reference's first-maximiser scan (`best < 0 || z > z[best]`), skipping `skip`.
+AC_DEV int64_t ac_first_argmax(const float* z, int64_t k, int64_t skip) {
+  int64_t best = -1;
+  for (int64_t j = 0; j < k; ++j) {
+    if (j == skip) continue;
+    if (best < 0 || z[j] > z[best]) best = j;
+  }
+  return best;
 }
 
-// Keep best on the incoming y (before any update); returns whether y is adversarial.
-// best_y null: no tracking. Ends with every thread past the read of *best_norm.
-AC_DEV bool ac_keep_best(int64_t d, int64_t k, const float* x, const float* y, const float* z,
-                         int32_t label, float* best_y, float* best_norm) {
-  bool adv = ac_is_adversarial(z, k, label);
+// ref::is_adversarial: the criterion (0 = untargeted, 1 = targeted; margin 0 = by the
+// argmax, > 0 = the gap to the best other class, in double). Every thread scans the (short)
+// row itself: no synchronisation needed, and every thread reaches the same verdict.
+AC_DEV bool ac_is_adversarial(const float* z, int64_t k, int32_t label, int32_t criterion,
+                              float margin) {
+  const bool targeted = criterion == 1;
+  if (!(margin > 0.0f)) {
+    const bool hit = ac_first_argmax(z, k, -1) == label;
+    return targeted ? hit : !hit;
+  }
+  const double other = static_cast<double>(z[ac_first_argmax(z, k, label)]);
+  const double own = static_cast<double>(z[label]);
+  const double gap = targeted ? own - other : other - own;
+  return gap > static_cast<double>(margin);
+}
+
+// Whether row i of the operands is adversarial.
+AC_DEV bool ac_row_adversarial(const AcAttackArgs& o, int64_t i) {
+  return ac_is_adversarial(o.logits + i * o.k, o.k, o.labels[i], o.criterion, o.margin);
+}
+
+// Keep best on the incoming y of row i (before any update); returns whether y is adversarial.
+// o.best_y null: no tracking. Ends with every thread past the read of best_norm[i].
+AC_DEV bool ac_keep_best(const AcAttackArgs& o, int64_t i) {
+  const int64_t d = o.d;
+  const float* x = o.x + i * d;
+  const float* y = o.y + i * d;
+  float* best_y = o.best_y ? o.best_y + i * d : nullptr;
+  float* best_norm = o.best_y ? o.best_norm + i : nullptr;
+  bool adv = ac_row_adversarial(o, i);
   if (best_y) {
     float dist = static_cast<float>(ac_row_distance(y, x, d));  // all threads take part
     bool better = adv && dist < *best_norm;
@@ -71,30 +97,24 @@ AC_DEV bool ac_keep_best(int64_t d, int64_t k, const float* x, const float* y, c
 
 // ------------------------------------------------------------------ keep best
 
-extern "C" __global__ void ac_attack_keep_best(int64_t n, int64_t d, int64_t k, const float* x,
-                                               const float* y, const float* logits,
-                                               const int32_t* labels, float* best_y,
-                                               float* best_norm, int32_t* adversarial) {
-  for (int64_t i = blockIdx.x; i < n; i += gridDim.x) {
-    bool adv = ac_keep_best(d, k, x + i * d, y + i * d, logits + i * k, labels[i],
-                            best_y ? best_y + i * d : nullptr, best_y ? best_norm + i : nullptr);
+extern "C" __global__ void ac_attack_keep_best(AcAttackArgs o, int32_t* adversarial) {
+  for (int64_t i = blockIdx.x; i < o.n; i += gridDim.x) {
+    bool adv = ac_keep_best(o, i);
     if (adversarial && threadIdx.x == 0) adversarial[i] = adv ? 1 : 0;
   }
 }
 
 // ------------------------------------------------------------------ PGD / I-FGSM / FGSM
 
-extern "C" __global__ void ac_pgd_step(int64_t n, int64_t d, int64_t k, const float* x, float* y,
-                                       const float* grad, const float* logits,
-                                       const int32_t* labels, float* best_y, float* best_norm,
-                                       const float* eps, const float* alpha, int norm,
-                                       float grad_sign, int quantize) {
-  const bool track = logits && best_y;
-  for (int64_t i = blockIdx.x; i < n; i += gridDim.x) {
-    const float* xi = x + i * d;
-    const float* gi = grad + i * d;
-    float* yi = y + i * d;
-    if (track) ac_keep_best(d, k, xi, yi, logits + i * k, labels[i], best_y + i * d, best_norm + i);
+extern "C" __global__ void ac_pgd_step(AcAttackArgs o, const float* eps, const float* alpha,
+                                       int norm, float grad_sign, int quantize) {
+  const bool track = o.logits && o.best_y;
+  const int64_t d = o.d;
+  for (int64_t i = blockIdx.x; i < o.n; i += gridDim.x) {
+    const float* xi = o.x + i * d;
+    const float* gi = o.grad + i * d;
+    float* yi = o.y + i * d;
+    if (track) ac_keep_best(o, i);
     if (norm == 0) {
       float gn = static_cast<float>(ac_row_norm(gi, d));
       if (gn > 0.0f && ac_isfinite(gn)) {
@@ -127,16 +147,14 @@ extern "C" __global__ void ac_pgd_step(int64_t n, int64_t d, int64_t k, const fl
 
 // ------------------------------------------------------------------ DDN
 
-extern "C" __global__ void ac_ddn_step(int64_t n, int64_t d, int64_t k, const float* x, float* y,
-                                       const float* grad, const float* logits,
-                                       const int32_t* labels, float* best_y, float* best_norm,
-                                       float* radius, float alpha, float gamma, float grad_sign,
-                                       int quantize) {
-  for (int64_t i = blockIdx.x; i < n; i += gridDim.x) {
-    const float* xi = x + i * d;
-    const float* gi = grad + i * d;
-    float* yi = y + i * d;
-    bool adv = ac_keep_best(d, k, xi, yi, logits + i * k, labels[i], best_y + i * d, best_norm + i);
+extern "C" __global__ void ac_ddn_step(AcAttackArgs o, float* radius, float alpha, float gamma,
+                                       float grad_sign, int quantize) {
+  const int64_t d = o.d;
+  for (int64_t i = blockIdx.x; i < o.n; i += gridDim.x) {
+    const float* xi = o.x + i * d;
+    const float* gi = o.grad + i * d;
+    float* yi = o.y + i * d;
+    bool adv = ac_keep_best(o, i);
     // delta lives in y from here on (each thread rewrites only its own elements).
     for (int64_t j = threadIdx.x; j < d; j += blockDim.x) yi[j] = yi[j] - xi[j];
     float gn = static_cast<float>(ac_row_norm(gi, d));
@@ -264,16 +282,14 @@ struct AcBpOutZ {
   }
 };
 
-extern "C" __global__ void ac_bp_step(int64_t n, int64_t d, int64_t k, const float* x, float* y,
-                                      const float* grad, const float* logits,
-                                      const int32_t* labels, float* best_y, float* best_norm,
-                                      int32_t* stage, float gamma, float alpha, float beta_min,
-                                      float grad_sign, int rounding) {
-  for (int64_t i = blockIdx.x; i < n; i += gridDim.x) {
-    const float* xi = x + i * d;
-    const float* gi = grad + i * d;
-    float* yi = y + i * d;
-    bool adv = ac_keep_best(d, k, xi, yi, logits + i * k, labels[i], best_y + i * d, best_norm + i);
+extern "C" __global__ void ac_bp_step(AcAttackArgs o, int32_t* stage, float gamma, float alpha,
+                                      float beta_min, float grad_sign, int rounding) {
+  const int64_t d = o.d;
+  for (int64_t i = blockIdx.x; i < o.n; i += gridDim.x) {
+    const float* xi = o.x + i * d;
+    const float* gi = o.grad + i * d;
+    float* yi = o.y + i * d;
+    bool adv = ac_keep_best(o, i);
     int32_t st = stage[i];
     if (adv) st = 1;  // stage 2 starts at the first adversarial iterate and stays
     float gn = static_cast<float>(ac_row_norm(gi, d));  // its barriers order the read of stage[i]
@@ -354,15 +370,16 @@ extern "C" __global__ void ac_cw_init(int64_t count, const float* x, float* w, f
   }
 }
 
-extern "C" __global__ void ac_cw_step(int64_t n, int64_t d, int64_t k, const float* x, float* w,
-                                      float* y, const float* grad, const float* logits,
-                                      const int32_t* labels, const float* lambda, float* m,
-                                      float* v, int32_t* found, float* best_y, float* best_norm,
-                                      float lr, float beta1, float beta2, float eps, double bc1,
-                                      double bc2) {
-  for (int64_t i = blockIdx.x; i < n; i += gridDim.x) {
+extern "C" __global__ void ac_cw_step(AcAttackArgs ops, float* w, const float* lambda, float* m,
+                                      float* v, int32_t* found, float lr, float beta1,
+                                      float beta2, float eps, double bc1, double bc2) {
+  const int64_t d = ops.d;
+  const float* x = ops.x;
+  const float* grad = ops.grad;
+  float* y = ops.y;
+  for (int64_t i = blockIdx.x; i < ops.n; i += gridDim.x) {
     const int64_t o = i * d;
-    bool adv = ac_keep_best(d, k, x + o, y + o, logits + i * k, labels[i], best_y + o, best_norm + i);
+    bool adv = ac_keep_best(ops, i);
     if (adv && threadIdx.x == 0) found[i] = 1;
     const float lam = lambda[i];
     for (int64_t j = o + threadIdx.x; j < o + d; j += blockDim.x) {
@@ -385,16 +402,17 @@ extern "C" __global__ void ac_cw_step(int64_t n, int64_t d, int64_t k, const flo
 
 // jacobian is class-major: class c of row i starts at jacobian + c * class_stride + i * d
 // (class_stride = n * d for a [K, N, d] tensor).
-extern "C" __global__ void ac_deepfool_step(int64_t n, int64_t d, int64_t k, const float* x,
-                                            float* y, float* r_total, const float* jacobian,
-                                            int64_t class_stride, const float* logits,
-                                            const int32_t* labels, int32_t* active,
+extern "C" __global__ void ac_deepfool_step(AcAttackArgs o, float* r_total, const float* jacobian,
+                                            int64_t class_stride, int32_t* active,
                                             float overshoot) {
-  for (int64_t i = blockIdx.x; i < n; i += gridDim.x) {
+  const int64_t d = o.d, k = o.k;
+  const float* x = o.x;
+  float* y = o.y;
+  for (int64_t i = blockIdx.x; i < o.n; i += gridDim.x) {
     if (!active[i]) continue;  // uniform: every thread reads the same flag
-    const float* zi = logits + i * k;
-    const int32_t l = labels[i];
-    if (ac_is_adversarial(zi, k, l)) {
+    const float* zi = o.logits + i * k;
+    const int32_t l = o.labels[i];
+    if (ac_row_adversarial(o, i)) {
       __syncthreads();  // all have read active[i]
       if (threadIdx.x == 0) active[i] = 0;
       continue;
@@ -466,16 +484,17 @@ AC_DEV int64_t ac_shfl_xor_i64(int64_t v, int mask) {
 
 // domain: 1 = never changed, 2 = changed and may move again, 0 = saturated or excluded;
 // changed[i] counts the distinct features changed; past max_changed the sample stops.
-extern "C" __global__ void ac_jsma_step(int64_t n, int64_t d, int64_t k, float* y,
-                                        const float* grad_target, const float* grad_other,
-                                        const float* logits, const int32_t* labels,
-                                        float* domain, int32_t* changed, int32_t* active,
-                                        float theta, int64_t max_changed) {
+extern "C" __global__ void ac_jsma_step(AcAttackArgs o, const float* grad_target,
+                                        const float* grad_other, float* domain,
+                                        int32_t* changed, int32_t* active, float theta,
+                                        int64_t max_changed) {
   __shared__ double s_score[32];
   __shared__ int64_t s_p[32], s_q[32];
-  for (int64_t i = blockIdx.x; i < n; i += gridDim.x) {
+  const int64_t d = o.d;
+  float* y = o.y;
+  for (int64_t i = blockIdx.x; i < o.n; i += gridDim.x) {
     if (!active[i]) continue;
-    if (ac_is_adversarial(logits + i * k, k, labels[i])) {
+    if (ac_row_adversarial(o, i)) {
       __syncthreads();
       if (threadIdx.x == 0) active[i] = 0;
       continue;

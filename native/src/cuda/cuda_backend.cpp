@@ -307,6 +307,7 @@ class CudaBackend final : public Backend {
     no_host_work_while_capturing("copy_from_host");
     bind();
     check(api().cuMemcpyHtoDAsync(dptr(dst), src, bytes, stream_), "cuMemcpyHtoDAsync");
+    ++transfers.host_to_device;
     // The caller may reuse or free `src` as soon as we return.
     sync();
   }
@@ -315,6 +316,7 @@ class CudaBackend final : public Backend {
     no_host_work_while_capturing("copy_to_host");
     bind();
     check(api().cuMemcpyDtoHAsync(dst, dptr(src), bytes, stream_), "cuMemcpyDtoHAsync");
+    ++transfers.device_to_host;
     sync();
   }
   void copy(void* dst, const void* src, size_t bytes) override {
@@ -354,6 +356,7 @@ class CudaBackend final : public Backend {
     launch(k_.ac_all_finite, "ac_all_finite", elementwise_grid(count), kThreads, x, count, bad);
     int host = 0;
     check(api().cuMemcpyDtoHAsync(&host, dptr(bad), sizeof host, stream_), "cuMemcpyDtoHAsync");
+    ++transfers.device_to_host;
     sync();
     return host == 0;
   }
@@ -630,41 +633,37 @@ class CudaBackend final : public Backend {
   // ---------------------------------------------------------------- fused attack steps
   // One block per sample (attack.cu); the ABI layer has checked every operand.
 
-  void attack_keep_best(int64_t n, int64_t d, int64_t k, const float* x, const float* y,
-                        const float* logits, const int32_t* labels, float* best_y,
-                        float* best_norm, int32_t* adversarial) override {
-    if (n <= 0) return;
-    bind();
-    launch(k_.ac_attack_keep_best, "ac_attack_keep_best", block_grid(n), kThreads, n, d, k, x, y,
-           logits, labels, best_y, best_norm, adversarial);
+  static AcAttackArgs args(const AttackRows& o) {
+    return AcAttackArgs{o.n, o.d, o.k, o.x, o.y, o.grad, o.logits, o.labels, o.best_y,
+                        o.best_norm, o.criterion.kind, o.criterion.margin};
   }
-  void pgd_step(int64_t n, int64_t d, int64_t k, const float* x, float* y, const float* grad,
-                const float* logits, const int32_t* labels, float* best_y, float* best_norm,
-                const float* eps, const float* alpha, int32_t norm, float grad_sign,
+
+  void attack_keep_best(const AttackRows& o, int32_t* adversarial) override {
+    if (o.n <= 0) return;
+    bind();
+    launch(k_.ac_attack_keep_best, "ac_attack_keep_best", block_grid(o.n), kThreads, args(o),
+           adversarial);
+  }
+  void pgd_step(const AttackRows& o, const float* eps, const float* alpha, int32_t norm,
+                float grad_sign, bool quantize) override {
+    if (o.n <= 0) return;
+    bind();
+    launch(k_.ac_pgd_step, "ac_pgd_step", block_grid(o.n), kThreads, args(o), eps, alpha,
+           static_cast<int>(norm), grad_sign, quantize ? 1 : 0);
+  }
+  void ddn_step(const AttackRows& o, float* radius, float alpha, float gamma, float grad_sign,
                 bool quantize) override {
-    if (n <= 0) return;
+    if (o.n <= 0) return;
     bind();
-    launch(k_.ac_pgd_step, "ac_pgd_step", block_grid(n), kThreads, n, d, k, x, y, grad, logits,
-           labels, best_y, best_norm, eps, alpha, static_cast<int>(norm), grad_sign,
-           quantize ? 1 : 0);
+    launch(k_.ac_ddn_step, "ac_ddn_step", block_grid(o.n), kThreads, args(o), radius, alpha,
+           gamma, grad_sign, quantize ? 1 : 0);
   }
-  void ddn_step(int64_t n, int64_t d, int64_t k, const float* x, float* y, const float* grad,
-                const float* logits, const int32_t* labels, float* best_y, float* best_norm,
-                float* radius, float alpha, float gamma, float grad_sign, bool quantize) override {
-    if (n <= 0) return;
+  void bp_step(const AttackRows& o, int32_t* stage, float gamma, float alpha, float beta_min,
+               float grad_sign, int32_t rounding) override {
+    if (o.n <= 0) return;
     bind();
-    launch(k_.ac_ddn_step, "ac_ddn_step", block_grid(n), kThreads, n, d, k, x, y, grad, logits,
-           labels, best_y, best_norm, radius, alpha, gamma, grad_sign, quantize ? 1 : 0);
-  }
-  void bp_step(int64_t n, int64_t d, int64_t k, const float* x, float* y, const float* grad,
-               const float* logits, const int32_t* labels, float* best_y, float* best_norm,
-               int32_t* stage, float gamma, float alpha, float beta_min, float grad_sign,
-               int32_t rounding) override {
-    if (n <= 0) return;
-    bind();
-    launch(k_.ac_bp_step, "ac_bp_step", block_grid(n), kThreads, n, d, k, x, y, grad, logits,
-           labels, best_y, best_norm, stage, gamma, alpha, beta_min, grad_sign,
-           static_cast<int>(rounding));
+    launch(k_.ac_bp_step, "ac_bp_step", block_grid(o.n), kThreads, args(o), stage, gamma, alpha,
+           beta_min, grad_sign, static_cast<int>(rounding));
   }
   void quantized_line_search(int64_t n, int64_t d, const float* x, const float* y,
                              const float* z, float* out, float* beta) override {
@@ -679,35 +678,31 @@ class CudaBackend final : public Backend {
     bind();
     launch(k_.ac_cw_init, "ac_cw_init", elementwise_grid(count), kThreads, count, x, w, y);
   }
-  void cw_step(int64_t n, int64_t d, int64_t k, const float* x, float* w, float* y,
-               const float* grad, const float* logits, const int32_t* labels,
-               const float* lambda, float* m, float* v, int32_t* found, float* best_y,
-               float* best_norm, float lr, float beta1, float beta2, float eps,
+  void cw_step(const AttackRows& o, float* w, const float* lambda, float* m, float* v,
+               int32_t* found, float lr, float beta1, float beta2, float eps,
                int64_t step) override {
-    if (n <= 0) return;
+    if (o.n <= 0) return;
     bind();
     const double bc1 = 1.0 - std::pow(static_cast<double>(beta1), static_cast<double>(step));
     const double bc2 = 1.0 - std::pow(static_cast<double>(beta2), static_cast<double>(step));
-    launch(k_.ac_cw_step, "ac_cw_step", block_grid(n), kThreads, n, d, k, x, w, y, grad, logits,
-           labels, lambda, m, v, found, best_y, best_norm, lr, beta1, beta2, eps, bc1, bc2);
+    launch(k_.ac_cw_step, "ac_cw_step", block_grid(o.n), kThreads, args(o), w, lambda, m, v,
+           found, lr, beta1, beta2, eps, bc1, bc2);
   }
-  void deepfool_step(int64_t n, int64_t d, int64_t k, const float* x, float* y, float* r_total,
-                     const float* jacobian, const float* logits, const int32_t* labels,
+  void deepfool_step(const AttackRows& o, float* r_total, const float* jacobian,
                      int32_t* active, float overshoot) override {
-    if (n <= 0) return;
+    if (o.n <= 0) return;
     bind();
-    const int64_t class_stride = n * d;  // jacobian is class-major [k, n, d]
-    launch(k_.ac_deepfool_step, "ac_deepfool_step", block_grid(n), kThreads, n, d, k, x, y,
-           r_total, jacobian, class_stride, logits, labels, active, overshoot);
+    const int64_t class_stride = o.n * o.d;  // jacobian is class-major [k, n, d]
+    launch(k_.ac_deepfool_step, "ac_deepfool_step", block_grid(o.n), kThreads, args(o), r_total,
+           jacobian, class_stride, active, overshoot);
   }
-  void jsma_step(int64_t n, int64_t d, int64_t k, float* y, const float* grad_target,
-                 const float* grad_other, const float* logits, const int32_t* labels,
+  void jsma_step(const AttackRows& o, const float* grad_target, const float* grad_other,
                  float* domain, int32_t* changed, int32_t* active, float theta,
                  int64_t max_changed) override {
-    if (n <= 0) return;
+    if (o.n <= 0) return;
     bind();
-    launch(k_.ac_jsma_step, "ac_jsma_step", block_grid(n), kThreads, n, d, k, y, grad_target,
-           grad_other, logits, labels, domain, changed, active, theta, max_changed);
+    launch(k_.ac_jsma_step, "ac_jsma_step", block_grid(o.n), kThreads, args(o), grad_target,
+           grad_other, domain, changed, active, theta, max_changed);
   }
 
   // ---------------------------------------------------------------- CUDA graphs
@@ -806,8 +801,16 @@ class CudaBackend final : public Backend {
     if (api().cuCtxGetCurrent(&cur) != CUDA_SUCCESS || cur != gpu_.ctx)
       check(api().cuCtxSetCurrent(gpu_.ctx), "cuCtxSetCurrent");
   }
-  void sync() { check(api().cuStreamSynchronize(stream_), "cuStreamSynchronize"); }
-  void sync_noexcept() noexcept { api().cuStreamSynchronize(stream_); }
+  // Every stream synchronisation of a live backend goes through these two (counted for
+  // ac_context_transfer_counts; the destructor's final one is not).
+  void sync() {
+    ++transfers.synchronizations;
+    check(api().cuStreamSynchronize(stream_), "cuStreamSynchronize");
+  }
+  void sync_noexcept() noexcept {
+    ++transfers.synchronizations;
+    api().cuStreamSynchronize(stream_);
+  }
 
   // Grid for a grid-stride loop over `work` items: enough blocks to fill the GPU a few
   // times over, never more than the work needs.

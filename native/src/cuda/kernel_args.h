@@ -23,10 +23,29 @@ struct AcBnArgs {
   int64_t n, c, hw;
 };
 
+// The operands every fused attack step shares (ac::AttackRows on the host, advcore.h
+// ac_attack_operands at the ABI): rows of [n, d], logits [n, k], labels [n]; an operand the
+// step does not read is null. criterion: 0 = untargeted, 1 = targeted (label = target);
+// margin >= 0 (0 = by the argmax). One struct instead of ten parameters, so a new step or a
+// new shared operand touches this struct, not every kernel signature.
+struct AcAttackArgs {
+  int64_t n, d, k;
+  const float* x;
+  float* y;
+  const float* grad;
+  const float* logits;
+  const int32_t* labels;
+  float* best_y;
+  float* best_norm;
+  int32_t criterion;
+  float margin;
+};
+
 #if defined(__cplusplus) && __cplusplus >= 201103L
 static_assert(sizeof(AcConvArgs) == 9 * 8 + 4 * 4, "AcConvArgs layout");
 static_assert(sizeof(AcPoolArgs) == 6 * 8 + 6 * 4, "AcPoolArgs layout");
 static_assert(sizeof(AcBnArgs) == 3 * 8, "AcBnArgs layout");
+static_assert(sizeof(AcAttackArgs) == 3 * 8 + 7 * 8 + 2 * 4, "AcAttackArgs layout");
 #endif
 
 // Kind codes shared by host and device (they mirror ac::Activation and ac::Loss).

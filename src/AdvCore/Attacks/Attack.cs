@@ -49,6 +49,12 @@ public abstract class Attack<TOptions> : IAttack where TOptions : AttackOptions
         float[] imagesHost = InputChecks.Validate(model, images, criterion);
         using var session = new AttackSession(model, images, imagesHost, criterion, Options.Quantize, settings);
         bool exhausted = false;
+        // Inputs are validated once above; inside the loop the engine re-reads nothing from the
+        // device (labels, logits finiteness), so an iteration makes no host transfer. The final
+        // prediction in Finish checks the logits once.
+        var context = model.Context;
+        bool checks = context.ValueChecks;
+        context.ValueChecks = false;
         try
         {
             Execute(session);
@@ -56,6 +62,10 @@ public abstract class Attack<TOptions> : IAttack where TOptions : AttackOptions
         catch (AttackBudgetExhaustedException)
         {
             exhausted = true;
+        }
+        finally
+        {
+            context.ValueChecks = checks;
         }
         return session.Finish(Name, exhausted);
     }

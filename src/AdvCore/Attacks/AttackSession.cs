@@ -120,6 +120,13 @@ public sealed class AttackSession : IDisposable
         return increase ? -1f : 1f;
     }
 
+    /// <summary>
+    /// The operands of a fused step on iterate <paramref name="y"/>: the originals, the attack
+    /// labels and the criterion, with the gradient, logits and best-so-far tensors given.
+    /// </summary>
+    public AttackOperands Operands(Tensor y, Tensor? grad = null, Tensor? logits = null, Tensor? bestY = null, Tensor? bestNorm = null) =>
+        new() { X = X, Y = y, Grad = grad, Logits = logits, Labels = logits is null ? null : AttackLabels, BestY = bestY, BestNorm = bestNorm, Criterion = NativeCriterion };
+
     // ------------------------------------------------------------------ buffers
 
     /// <summary>A zero tensor shaped like the images, released with the session.</summary>
@@ -201,7 +208,7 @@ public sealed class AttackSession : IDisposable
         Tensor logits = Logits(_candidate);
         float[] before = _bestNorm.ToArray();
         using var adversarial = Tensor.Zeros(X.Context, [N], DType.I32);
-        Judge.KeepBest(X, _candidate, logits, AttackLabels, _best, _bestNorm, adversarial, NativeCriterion);
+        AttackSteps.KeepBest(Operands(_candidate, logits: logits, bestY: _best, bestNorm: _bestNorm), adversarial);
         _offered = true;
         float[] after = _bestNorm.ToArray();
         for (int i = 0; i < N; i++)
@@ -263,6 +270,9 @@ public sealed class AttackSession : IDisposable
         // check, through the uncounted model: it is not the attack's query).
         float[] logits = _judge.Logits(_best).ToArray();
         int k = _judge.Classes;
+        int bad = Array.FindIndex(logits, v => !float.IsFinite(v));
+        if (bad >= 0)
+            throw new NonFiniteException($"the model's logits of image {bad / k} are {logits[bad]} (a diverged network?): attack {attack} cannot be judged");
         int[] predicted = new int[N];
         bool[] success = new bool[N];
         for (int i = 0; i < N; i++)

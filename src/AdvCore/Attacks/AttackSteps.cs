@@ -11,8 +11,12 @@ namespace AdvCore.Attacks;
 /// bestY and its distortion into bestNorm; it always looks at the incoming y, whose logits are
 /// given. gradSign is +1 when the attack decreases its loss (margins) and −1 when it increases it
 /// (cross-entropy). The exact per-element semantics are documented in advcore.h.
+/// Each step has two forms: one taking <see cref="AttackOperands"/> (the shared operands and an
+/// <see cref="AttackCriterion"/>, e.g. targeted or with a margin) first, then its own state and
+/// parameters; and the original form with separate tensors, which uses
+/// <see cref="AttackCriterion.Untargeted"/>.
 /// </summary>
-public static class AttackSteps
+public static unsafe class AttackSteps
 {
     private static TensorHandle H(Tensor t)
     {
@@ -31,9 +35,74 @@ public static class AttackSteps
     /// <summary>+1 for losses the attack decreases (margins), −1 for cross-entropy, which it increases.</summary>
     public static float GradSign(LossKind loss) => loss == LossKind.CrossEntropy ? -1f : 1f;
 
+    private static AttackOperands Untargeted(Tensor x, Tensor y, Tensor? grad, Tensor? logits, Tensor? labels, Tensor? bestY,
+                                             Tensor? bestNorm)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        return new AttackOperands { X = x, Y = y, Grad = grad, Logits = logits, Labels = labels, BestY = bestY, BestNorm = bestNorm };
+    }
+
+    // Runs one native step with the operands' raw struct; the lease keeps every SafeHandle alive
+    // until the call has returned.
+    private static void Run(AttackOperands ops, Func<ContextHandle, nint, int> call)
+    {
+        ArgumentNullException.ThrowIfNull(ops);
+        ContextHandle ctx = ops.ContextHandle;
+        using AttackOperands.Lease lease = ops.Acquire();
+        NativeAttackOperands native = lease.Native;
+        NativeStatus.Check(call(ctx, (nint)(&native)));
+    }
+
+    private static NativeAttackOperands* P(nint p) => (NativeAttackOperands*)p;
+
+    /// <summary>
+    /// Keep best on ops.Y (reads X, Y, Logits, Labels, Criterion; BestY/BestNorm optional, Grad
+    /// null) and, when given, adversarial[i] = 1 if y_i is adversarial by the criterion else 0.
+    /// </summary>
+    public static void KeepBest(AttackOperands ops, Tensor? adversarial) =>
+        Run(ops, (ctx, p) => AttackNative.ac_attack_keep_best(ctx, P(p), Opt(adversarial)));
+
     /// <summary>Keep best on y and, when given, adversarial[i] = 1 if y_i is adversarial else 0.</summary>
     public static void KeepBest(Tensor x, Tensor y, Tensor logits, Tensor labels, Tensor? bestY, Tensor? bestNorm, Tensor? adversarial) =>
-        NativeStatus.Check(AttackNative.ac_attack_keep_best(Ctx(x), H(x), H(y), H(logits), H(labels), Opt(bestY), Opt(bestNorm), Opt(adversarial)));
+        KeepBest(Untargeted(x, y, null, logits, labels, bestY, bestNorm), adversarial);
+
+    /// <summary>
+    /// One PGD₂ / PGD∞ / I-FGSM step on ops (reads X, Y, Grad; Logits, Labels, BestY, BestNorm all
+    /// given for keep best, or all null).
+    /// </summary>
+    public static void PgdStep(AttackOperands ops, Tensor eps, Tensor alpha, AttackNorm norm, float gradSign, bool quantize) =>
+        Run(ops, (ctx, p) => AttackNative.ac_pgd_step(ctx, P(p), H(eps), H(alpha), (int)norm, gradSign, quantize ? 1 : 0));
+
+    /// <summary>One DDN step on ops (every operand required).</summary>
+    public static void DdnStep(AttackOperands ops, Tensor radius, float alpha, float gamma, float gradSign, bool quantize) =>
+        Run(ops, (ctx, p) => AttackNative.ac_ddn_step(ctx, P(p), H(radius), alpha, gamma, gradSign, quantize ? 1 : 0));
+
+    /// <summary>One BP iteration on ops (every operand required).</summary>
+    public static void BpStep(AttackOperands ops, Tensor stage, float gamma, float alpha, float betaMin, float gradSign,
+                              BpRounding rounding) =>
+        Run(ops, (ctx, p) => AttackNative.ac_bp_step(ctx, P(p), H(stage), gamma, alpha, betaMin, gradSign, (int)rounding));
+
+    /// <summary>One Adam iteration of C&amp;W L2 on ops (every operand required); w is the tanh-space iterate.</summary>
+    public static void CwStep(AttackOperands ops, Tensor w, Tensor lambda, Tensor m, Tensor v, Tensor found,
+                              float lr, float beta1, float beta2, float eps, long step) =>
+        Run(ops, (ctx, p) => AttackNative.ac_cw_step(ctx, P(p), H(w), H(lambda), H(m), H(v), H(found), lr, beta1, beta2, eps, step));
+
+    /// <summary>
+    /// One DeepFool iteration on ops (reads X, Y, Logits, Labels; the criterion must be
+    /// untargeted, a margin keeps a sample going past the boundary).
+    /// </summary>
+    public static void DeepFoolStep(AttackOperands ops, Tensor rTotal, Tensor jacobian, Tensor active, float overshoot) =>
+        Run(ops, (ctx, p) => AttackNative.ac_deepfool_step(ctx, P(p), H(rTotal), H(jacobian), H(active), overshoot));
+
+    /// <summary>
+    /// One JSMA iteration on ops (reads Y, Logits, Labels; X null): with a targeted criterion and
+    /// target labels a sample stops once it reaches its target.
+    /// </summary>
+    public static void JsmaStep(AttackOperands ops, Tensor gradTarget, Tensor gradOther, Tensor domain, Tensor changed,
+                                Tensor active, float theta, long maxChanged) =>
+        Run(ops, (ctx, p) => AttackNative.ac_jsma_step(ctx, P(p), H(gradTarget), H(gradOther), H(domain), H(changed), H(active),
+                                                       theta, maxChanged));
 
     /// <summary>
     /// One PGD₂ / PGD∞ / I-FGSM step (eqs. 2.13-2.16): keep best (when logits are given), step
@@ -42,8 +111,7 @@ public static class AttackSteps
     /// </summary>
     public static void PgdStep(Tensor x, Tensor y, Tensor grad, Tensor? logits, Tensor? labels, Tensor? bestY, Tensor? bestNorm,
                                Tensor eps, Tensor alpha, AttackNorm norm, float gradSign, bool quantize) =>
-        NativeStatus.Check(AttackNative.ac_pgd_step(Ctx(x), H(x), H(y), H(grad), Opt(logits), Opt(labels), Opt(bestY), Opt(bestNorm),
-                                                    H(eps), H(alpha), (int)norm, gradSign, quantize ? 1 : 0));
+        PgdStep(Untargeted(x, y, grad, logits, labels, bestY, bestNorm), eps, alpha, norm, gradSign, quantize);
 
     /// <summary>
     /// One DDN step (eq. 2.20): keep best, step <paramref name="alpha"/> along the normalised
@@ -52,8 +120,7 @@ public static class AttackSteps
     /// </summary>
     public static void DdnStep(Tensor x, Tensor y, Tensor grad, Tensor logits, Tensor labels, Tensor bestY, Tensor bestNorm,
                                Tensor radius, float alpha, float gamma, float gradSign, bool quantize) =>
-        NativeStatus.Check(AttackNative.ac_ddn_step(Ctx(x), H(x), H(y), H(grad), H(logits), H(labels), H(bestY), H(bestNorm),
-                                                    H(radius), alpha, gamma, gradSign, quantize ? 1 : 0));
+        DdnStep(Untargeted(x, y, grad, logits, labels, bestY, bestNorm), radius, alpha, gamma, gradSign, quantize);
 
     /// <summary>
     /// One BP iteration (thesis Algorithms 1-2): keep best, switch a sample to stage 2 at its first
@@ -62,8 +129,7 @@ public static class AttackSteps
     /// </summary>
     public static void BpStep(Tensor x, Tensor y, Tensor grad, Tensor logits, Tensor labels, Tensor bestY, Tensor bestNorm,
                               Tensor stage, float gamma, float alpha, float betaMin, float gradSign, BpRounding rounding) =>
-        NativeStatus.Check(AttackNative.ac_bp_step(Ctx(x), H(x), H(y), H(grad), H(logits), H(labels), H(bestY), H(bestNorm),
-                                                   H(stage), gamma, alpha, betaMin, gradSign, (int)rounding));
+        BpStep(Untargeted(x, y, grad, logits, labels, bestY, bestNorm), stage, gamma, alpha, betaMin, gradSign, rounding);
 
     /// <summary>
     /// Q_OUT (eq. 5.7): output_i = Q(y_i + β_i(z_i − y_i)) with β_i found by the quantised line
@@ -83,8 +149,7 @@ public static class AttackSteps
     public static void CwStep(Tensor x, Tensor w, Tensor y, Tensor grad, Tensor logits, Tensor labels, Tensor lambda,
                               Tensor m, Tensor v, Tensor found, Tensor bestY, Tensor bestNorm,
                               float lr, float beta1, float beta2, float eps, long step) =>
-        NativeStatus.Check(AttackNative.ac_cw_step(Ctx(x), H(x), H(w), H(y), H(grad), H(logits), H(labels), H(lambda),
-                                                   H(m), H(v), H(found), H(bestY), H(bestNorm), lr, beta1, beta2, eps, step));
+        CwStep(Untargeted(x, y, grad, logits, labels, bestY, bestNorm), w, lambda, m, v, found, lr, beta1, beta2, eps, step);
 
     /// <summary>
     /// One DeepFool iteration (eq. 2.21) over all classes: <paramref name="jacobian"/> [N, K, ...]
@@ -92,8 +157,7 @@ public static class AttackSteps
     /// </summary>
     public static void DeepFoolStep(Tensor x, Tensor y, Tensor rTotal, Tensor jacobian, Tensor logits, Tensor labels,
                                     Tensor active, float overshoot) =>
-        NativeStatus.Check(AttackNative.ac_deepfool_step(Ctx(x), H(x), H(y), H(rTotal), H(jacobian), H(logits), H(labels),
-                                                         H(active), overshoot));
+        DeepFoolStep(Untargeted(x, y, null, logits, labels, null, null), rTotal, jacobian, active, overshoot);
 
     /// <summary>
     /// One JSMA iteration: change the best saliency pair of the domain by θ. domain is 1 for a
@@ -103,6 +167,6 @@ public static class AttackSteps
     /// </summary>
     public static void JsmaStep(Tensor y, Tensor gradTarget, Tensor gradOther, Tensor logits, Tensor labels, Tensor domain,
                                 Tensor changed, Tensor active, float theta, long maxChanged) =>
-        NativeStatus.Check(AttackNative.ac_jsma_step(Ctx(y), H(y), H(gradTarget), H(gradOther), H(logits), H(labels),
-                                                     H(domain), H(changed), H(active), theta, maxChanged));
+        JsmaStep(new AttackOperands { Y = y ?? throw new ArgumentNullException(nameof(y)), Logits = logits, Labels = labels },
+                 gradTarget, gradOther, domain, changed, active, theta, maxChanged);
 }

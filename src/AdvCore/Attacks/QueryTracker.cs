@@ -26,7 +26,7 @@ internal sealed class QueryTracker : IDisposable
     internal void Observe(Tensor query, Tensor logits)
     {
         if (query.BatchSize != _x.BatchSize) return;
-        Judge.KeepBest(_x, query, logits, _labels, _best, _bestNorm, null, _criterion);
+        AttackSteps.KeepBest(new AttackOperands { X = _x, Y = query, Logits = logits, Labels = _labels, BestY = _best, BestNorm = _bestNorm, Criterion = _criterion }, null);
     }
 
     /// <summary>Per image, the L2 distortion of the best query point (+inf: none met the criterion).</summary>

@@ -34,6 +34,10 @@ internal static unsafe partial class Native
     [LibraryImport(LibraryName)] internal static partial int ac_context_threads(ContextHandle ctx, out int threads);
     [LibraryImport(LibraryName)] internal static partial int ac_context_synchronize(ContextHandle ctx);
     [LibraryImport(LibraryName)] internal static partial int ac_context_workspace_bytes(ContextHandle ctx, out long bytes);
+    [LibraryImport(LibraryName)] internal static partial int ac_context_set_value_checks(ContextHandle ctx, int enabled);
+    [LibraryImport(LibraryName)] internal static partial int ac_context_get_value_checks(ContextHandle ctx, out int enabled);
+    [LibraryImport(LibraryName)] internal static partial int ac_context_transfer_counts(ContextHandle ctx, out AcTransferCounts counts);
+    [LibraryImport(LibraryName)] internal static partial int ac_context_reset_transfer_counts(ContextHandle ctx);
     [LibraryImport(LibraryName)] internal static partial int ac_bench_sgemm_gflops(ContextHandle ctx, long size, int reps, out double gflops);
 
     // ------------------------------------------------------------- tensors

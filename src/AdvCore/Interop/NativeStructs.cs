@@ -16,3 +16,10 @@ internal struct AcPoolParams
 {
     public int KernelH, KernelW, StrideH, StrideW, PadH, PadW;
 }
+
+/// <summary>Blittable mirror of <c>ac_transfer_counts</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct AcTransferCounts
+{
+    public long HostToDevice, DeviceToHost, Synchronizations;
+}

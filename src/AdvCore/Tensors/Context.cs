@@ -100,6 +100,36 @@ public sealed class Context : IDisposable
         return gflops;
     }
 
+    /// <summary>
+    /// Whether entry points run the value checks that read the device back: labels in range
+    /// (the loss and every fused attack step copy them to the host) and finite logits (the loss).
+    /// On by default. An attack run validates its labels and pixels once and switches them off for
+    /// its loop, so that an iteration makes no device→host transfer and no synchronisation; shape,
+    /// dtype and parameter checks always run.
+    /// </summary>
+    public bool ValueChecks
+    {
+        get
+        {
+            NativeStatus.Check(Native.ac_context_get_value_checks(Handle, out int enabled));
+            return enabled != 0;
+        }
+        set => NativeStatus.Check(Native.ac_context_set_value_checks(Handle, value ? 1 : 0));
+    }
+
+    /// <summary>
+    /// Host→device copies, device→host copies and synchronisations made since the context was
+    /// created or <see cref="ResetTransferCounts"/> was last called (see <see cref="AdvCore.TransferCounts"/>).
+    /// </summary>
+    public AdvCore.TransferCounts TransferCounts()
+    {
+        NativeStatus.Check(Native.ac_context_transfer_counts(Handle, out AcTransferCounts c));
+        return new AdvCore.TransferCounts(c.HostToDevice, c.DeviceToHost, c.Synchronizations);
+    }
+
+    /// <summary>Sets the transfer counters back to zero.</summary>
+    public void ResetTransferCounts() => NativeStatus.Check(Native.ac_context_reset_transfer_counts(Handle));
+
     /// <summary>Waits until all queued work has finished (a no-op on the CPU).</summary>
     public void Synchronize() => NativeStatus.Check(Native.ac_context_synchronize(Handle));
 

@@ -118,7 +118,8 @@ public class ApgdTests
             Assert.That(counting.Gradients, Is.EqualTo(expected), "gradient evaluations");
             Assert.That(result.Gradients, Is.All.EqualTo(expected), "charged per image");
             Assert.That(counting.Forwards, Is.EqualTo(2 * budgets + 1), "forward passes: two offers per budget and the final check");
-            Assert.That(attack.Iterations, Is.EqualTo(restarts * (iterations + 1)), "per budget");
+            Assert.That(attack.Iterations, Is.EqualTo(iterations), "what was asked for");
+            Assert.That(attack.Cost(10, 784), Is.EqualTo(new AttackCost(expected, 2L * budgets)), "the cost model");
         }
     }
 

@@ -2,7 +2,7 @@ namespace AdvCore.Attacks;
 
 /// <summary>
 /// BP, Boundary Projection (thesis ch. 5): K iterations, each one gradient evaluation plus one
-/// fused <see cref="AttackSteps.BpStep"/> — stage 1 (Algorithm 1) until the iterate is
+/// fused <c>AttackSteps.BpStep</c> — stage 1 (Algorithm 1) until the iterate is
 /// adversarial, then stage 2 (Algorithm 2) walking along the class boundary with OUT/IN steps
 /// and the chosen rounding (Q_IN/Q_OUT by default). The output is the least-distorted adversarial
 /// iterate, after a final forward pass judges the last one.
@@ -41,7 +41,7 @@ public sealed class BoundaryProjection : Attack<BoundaryProjectionOptions>
         for (int i = 0; i < o.Iterations; i++)
         {
             var g = s.Gradient(y, o.Loss);
-            AttackSteps.BpStep(s.X, y, g.Gradient, g.Logits, s.AttackLabels, runBest, runBestNorm, stage, o.GammaAt(i), o.Alpha, o.BetaMin, sign, rounding);
+            AttackSteps.BpStep(s.Operands(y, g.Gradient, g.Logits, runBest, runBestNorm), stage, o.GammaAt(i), o.Alpha, o.BetaMin, sign, rounding);
         }
         s.Offer(runBest);
         s.Offer(y);

@@ -3,7 +3,7 @@ namespace AdvCore.Attacks;
 /// <summary>
 /// C&amp;W L2 (eqs. 2.18-2.19): for each of <see cref="CarliniWagnerOptions.BinarySteps"/> values of
 /// λ per image, Adam on w with y = (tanh(w) + 1)/2 restarted from x; one fused
-/// <see cref="AttackSteps.CwStep"/> per iteration besides the gradient of J_μ. λ moves by Carlini
+/// <c>AttackSteps.CwStep</c> per iteration besides the gradient of J_μ. λ moves by Carlini
 /// and Wagner's binary search: halfway to the bounds once bracketed, ×10 while no success.
 /// </summary>
 public sealed class CarliniWagner : Attack<CarliniWagnerOptions>
@@ -61,11 +61,11 @@ public sealed class CarliniWagner : Attack<CarliniWagnerOptions>
             for (int t = 1; t <= o.Iterations; t++)
             {
                 var g = s.Gradient(y, loss, mu);
-                AttackSteps.CwStep(s.X, w, y, g.Gradient, g.Logits, s.AttackLabels, lambdaT, m, v, found, runBest, runBestNorm,
+                AttackSteps.CwStep(s.Operands(y, g.Gradient, g.Logits, runBest, runBestNorm), w, lambdaT, m, v, found,
                                    o.LearningRate, o.Beta1, o.Beta2, o.AdamEpsilon, t);
             }
             // The last Adam update has not been judged yet: one forward pass (not a gradient).
-            Judge.KeepBest(s.X, y, s.Logits(y), s.AttackLabels, runBest, runBestNorm, last, s.NativeCriterion);
+            AttackSteps.KeepBest(s.Operands(y, logits: s.Logits(y), bestY: runBest, bestNorm: runBestNorm), last);
             if (b + 1 == o.BinarySteps) break;
             int[] f = found.ToInt32Array(), l = last.ToInt32Array();
             for (int i = 0; i < s.N; i++)

@@ -4,7 +4,7 @@ namespace AdvCore.Attacks;
 /// DDN (eq. 2.20; Rony et al. 2019): a normalised gradient step of cosine-annealed size, then a
 /// projection on the sphere whose radius shrinks by (1 − γ) while adversarial and grows by
 /// (1 + γ) otherwise; rounded to the grid each iteration; one fused
-/// <see cref="AttackSteps.DdnStep"/> per iteration besides the gradient.
+/// <c>AttackSteps.DdnStep</c> per iteration besides the gradient.
 /// </summary>
 public sealed class Ddn : Attack<DdnOptions>
 {
@@ -39,7 +39,7 @@ public sealed class Ddn : Attack<DdnOptions>
         for (int i = 0; i < o.Iterations; i++)
         {
             var g = s.Gradient(y, o.Loss);
-            AttackSteps.DdnStep(s.X, y, g.Gradient, g.Logits, s.AttackLabels, runBest, runBestNorm, radius, o.StepAt(i), o.Gamma, sign, quantizeEach);
+            AttackSteps.DdnStep(s.Operands(y, g.Gradient, g.Logits, runBest, runBestNorm), radius, o.StepAt(i), o.Gamma, sign, quantizeEach);
         }
         s.Offer(runBest);
         s.Offer(y);

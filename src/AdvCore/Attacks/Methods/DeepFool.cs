@@ -4,7 +4,7 @@ namespace AdvCore.Attacks;
 /// DeepFool L2 (eq. 2.21) over all K classes. The Jacobian rows come from K gradient evaluations
 /// of cross-entropy towards each class c: −∇CE_c = ∇u_c − ∇logsumexp(u), i.e. the logit gradient
 /// up to a term common to every class, which is all DeepFool uses (differences u_c − u_l). One
-/// fused <see cref="AttackSteps.DeepFoolStep"/> per iteration; an image stops (and stops being
+/// fused <c>AttackSteps.DeepFoolStep</c> per iteration; an image stops (and stops being
 /// charged gradients) once it is adversarial — once its rounded version is, when quantising.
 /// </summary>
 public sealed class DeepFool : Attack<DeepFoolOptions>

@@ -2,7 +2,7 @@ namespace AdvCore.Attacks;
 
 /// <summary>
 /// I-FGSM / BIM (eq. 2.13): K signed steps of α(ε) projected on B∞[x; ε], for every budget ε
-/// (one fused <see cref="AttackSteps.PgdStep"/> per iteration besides the gradient). Each run
+/// (one fused <c>AttackSteps.PgdStep</c> per iteration besides the gradient). Each run
 /// keeps its least-distorted adversarial iterate; each image keeps the best over the budgets.
 /// </summary>
 public sealed class IterativeFgsm : Attack<IterativeFgsmOptions>

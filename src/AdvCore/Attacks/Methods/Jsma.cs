@@ -7,7 +7,7 @@ namespace AdvCore.Attacks;
 /// obtained with two gradient evaluations per iteration: cross-entropy towards t gives
 /// α = ∇log p_t, and with label smoothing s = 1/2 it gives a positive multiple of
 /// β = Σ_{j≠t} ∇log p_j (namely ∇CE_t − 2∇CE_{t,s} = β/(K−1)), which leaves the pair choice
-/// unchanged. One fused <see cref="AttackSteps.JsmaStep"/> per iteration.
+/// unchanged. One fused <c>AttackSteps.JsmaStep</c> per iteration.
 /// </summary>
 public sealed class Jsma : Attack<JsmaOptions>
 {

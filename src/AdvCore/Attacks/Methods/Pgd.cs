@@ -3,7 +3,7 @@ namespace AdvCore.Attacks;
 /// <summary>
 /// PGD₂ (eqs. 2.15-2.16) or PGD∞ (Madry et al., usually with a random start): K normalised (or
 /// signed) steps projected on the ball B[x; ε], for every budget ε; one fused
-/// <see cref="AttackSteps.PgdStep"/> per iteration besides the gradient.
+/// <c>AttackSteps.PgdStep</c> per iteration besides the gradient.
 /// </summary>
 public sealed class Pgd : Attack<PgdOptions>
 {

@@ -25,7 +25,7 @@ internal static class ProjectedGradient
             for (int i = 0; i < iterations; i++)
             {
                 var g = s.Gradient(y, loss);
-                AttackSteps.PgdStep(s.X, y, g.Gradient, g.Logits, s.AttackLabels, runBest, runBestNorm, eps, alpha, norm, sign, quantizeEach);
+                AttackSteps.PgdStep(s.Operands(y, g.Gradient, g.Logits, runBest, runBestNorm), eps, alpha, norm, sign, quantizeEach);
             }
             s.Offer(runBest, e);
             s.Offer(y, e);
