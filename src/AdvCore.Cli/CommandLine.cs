@@ -14,6 +14,7 @@ internal static class CommandLine
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(AttackCommand.Create());
         root.Subcommands.Add(ReproduceCommand.Create());
+        root.Subcommands.Add(CompareAttacksCommand.Create());
         root.Subcommands.Add(MergeCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(DevicesCommand.Create());
