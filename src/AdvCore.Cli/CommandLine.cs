@@ -15,6 +15,7 @@ internal static class CommandLine
         root.Subcommands.Add(AttackCommand.Create());
         root.Subcommands.Add(AttacksCommand.Create());
         root.Subcommands.Add(ReproduceCommand.Create());
+        root.Subcommands.Add(CompareAttacksCommand.Create());
         root.Subcommands.Add(MergeCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(DevicesCommand.Create());

@@ -247,14 +247,15 @@ public sealed class AttackSession : IDisposable
 
     internal AttackResult Finish(string attack, bool budgetExhausted)
     {
-        if (!_offered && !budgetExhausted) throw new InvalidOperationException($"attack {attack} offered no candidate");
+        if (_finished) throw new InvalidOperationException("the session is finished");
         if (!_offered)
         {
-            // The cap stopped the attack before its first candidate: every image fails with x itself.
+            // An attack that offers only at its end, stopped by the propagation cap before it:
+            // every image fails and returns its original (the query tracker still saw its points).
+            if (!budgetExhausted) throw new InvalidOperationException($"attack {attack} offered no candidate");
             _fallback.CopyFrom(X);
             _fallbackRaw.CopyFrom(X);
         }
-        if (_finished) throw new InvalidOperationException("the session is finished");
         _finished = true;
 
         // Images that never succeeded return the last candidate.
