@@ -13,6 +13,7 @@ namespace AdvCore.Attacks;
 /// <item>steps δ ← δ − α_i ∇m/‖∇m‖₂ (adv-lib normalises by the L2 norm for every norm, L∞ included),
 /// projects δ on the ε-ball of the attack's norm and clips x + δ to [0,1].</item>
 /// </list>
+/// With a confidence margin κ the boundary moves to loss = κ: the first-boundary estimate uses |loss − κ|.
 /// α_i and γ_i are cosine-annealed (<see cref="FmnOptions.AlphaAt"/>, <see cref="FmnOptions.GammaAt"/>).
 /// Element-wise work runs in engine ops; the per-sample scalar logic (the ε update, the best-norm
 /// bookkeeping) runs on the host over [N] arrays read once per step. Cost per image: K gradient
@@ -102,7 +103,7 @@ public sealed class Fmn : Attack<FmnOptions>
                 }
                 found[j] |= adversarial;
                 eps[j] = NextEpsilon(eps[j], adversarial, found[j], gamma, bestNorm[j], deltaNorm[j],
-                                     multiplier * margin[j], gradDual[j], worst[j]);
+                                     multiplier * margin[j] - s.Criterion.Margin, gradDual[j], worst[j]);
                 epsHost[j] = (float)eps[j];
                 coef[j] = (float)(alpha * multiplier / Math.Max(gradL2[j], 1e-12));
             }
