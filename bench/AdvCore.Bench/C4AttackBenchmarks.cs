@@ -11,6 +11,10 @@ namespace AdvCore.Bench;
 /// <see cref="Network.InputGradient"/> and one fused native step, on tensors preallocated in the
 /// setup. The iterates evolve from call to call as in a real run; the per-sample state (stage,
 /// radius, best so far) is that of a run in progress, so the steps exercise both branches.
+/// <see cref="ValueChecks"/> = true is the data path before attack API v2 (every iteration read
+/// the labels and the logits' and input's finiteness back from the device); false is what an
+/// attack session does now (inputs validated once per run). <see cref="GradEval"/> is the bare
+/// gradient evaluation, for the iteration ÷ grad-eval ratio in the same run.
 /// </summary>
 public class C4AttackBenchmarks
 {
@@ -26,6 +30,9 @@ public class C4AttackBenchmarks
     public string Backend { get; set; } = "cpu";
 
     public static IEnumerable<string> BackendNames => Backends.Available();
+
+    [Params(true, false)]
+    public bool ValueChecks { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -48,6 +55,7 @@ public class C4AttackBenchmarks
         _alpha = Tensor.Zeros(_context, [Batch]);
         _eps.Fill(2f);
         _alpha.Fill(0.2f);
+        _context.ValueChecks = ValueChecks;
         Reset();
         // The first gradient allocates the batch-1000 buffers; the measured calls reuse them.
         _network.InputGradient(_y, _labels, LossKind.CrossEntropy);
@@ -73,13 +81,22 @@ public class C4AttackBenchmarks
         _context.Dispose();
     }
 
+    private AttackOperands Operands(in Nn.GradientResult g) =>
+        new() { X = _x, Y = _y, Grad = g.Gradient, Logits = g.Logits, Labels = _labels, BestY = _best, BestNorm = _bestNorm };
+
+    [Benchmark(Baseline = true)]
+    public void GradEval()
+    {
+        _network.InputGradient(_y, _labels, LossKind.CrossEntropy);
+        _context.Synchronize();
+    }
+
     [Benchmark]
     public void BpIteration()
     {
         var o = _bp;
         var g = _network.InputGradient(_y, _labels, o.Loss);
-        AttackSteps.BpStep(_x, _y, g.Gradient, g.Logits, _labels, _best, _bestNorm, _stage, o.GammaAt(1), o.Alpha, o.BetaMin,
-                           AttackSteps.GradSign(o.Loss), o.Rounding);
+        AttackSteps.BpStep(Operands(g), _stage, o.GammaAt(1), o.Alpha, o.BetaMin, AttackSteps.GradSign(o.Loss), o.Rounding);
         _context.Synchronize();
     }
 
@@ -88,8 +105,7 @@ public class C4AttackBenchmarks
     {
         var o = _ddn;
         var g = _network.InputGradient(_y, _labels, o.Loss);
-        AttackSteps.DdnStep(_x, _y, g.Gradient, g.Logits, _labels, _best, _bestNorm, _radius, o.StepAt(1), o.Gamma,
-                            AttackSteps.GradSign(o.Loss), o.QuantizeEachIteration);
+        AttackSteps.DdnStep(Operands(g), _radius, o.StepAt(1), o.Gamma, AttackSteps.GradSign(o.Loss), o.QuantizeEachIteration);
         _context.Synchronize();
     }
 
@@ -97,8 +113,7 @@ public class C4AttackBenchmarks
     public void Pgd2Iteration()
     {
         var g = _network.InputGradient(_y, _labels, LossKind.CrossEntropy);
-        AttackSteps.PgdStep(_x, _y, g.Gradient, g.Logits, _labels, _best, _bestNorm, _eps, _alpha, AttackNorm.L2,
-                            AttackSteps.GradSign(LossKind.CrossEntropy), quantize: true);
+        AttackSteps.PgdStep(Operands(g), _eps, _alpha, AttackNorm.L2, AttackSteps.GradSign(LossKind.CrossEntropy), quantize: true);
         _context.Synchronize();
     }
 }

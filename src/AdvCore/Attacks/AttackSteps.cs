@@ -32,8 +32,8 @@ public static unsafe class AttackSteps
 
     private static TensorHandle Opt(Tensor? t) => t is null ? TensorHandle.Null : t.Handle;
 
-    /// <summary>+1 for losses the attack decreases (margins), −1 for cross-entropy, which it increases.</summary>
-    public static float GradSign(LossKind loss) => loss == LossKind.CrossEntropy ? -1f : 1f;
+    /// <summary>Untargeted: +1 for losses the attack decreases (the margins), −1 for those it increases (cross-entropy, DLR). Targeted runs: <see cref="AttackSession.GradSign"/>.</summary>
+    public static float GradSign(LossKind loss) => loss is LossKind.CrossEntropy or LossKind.Dlr or LossKind.DlrTargeted ? -1f : 1f;
 
     private static AttackOperands Untargeted(Tensor x, Tensor y, Tensor? grad, Tensor? logits, Tensor? labels, Tensor? bestY,
                                              Tensor? bestNorm)
