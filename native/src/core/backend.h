@@ -176,53 +176,36 @@ class Backend {
   // ---- fused attack steps (semantics in advcore.h, section "fused attack steps"; reference
   // kernels in src/cpu/attack_steps.h). `o` holds the shared operands (AttackRows: rows of
   // [n, d], logits [n, k], labels range-checked, best_y/best_norm both null or both set,
-  // operands a step does not read are null); each step's own state follows. The defaults
-  // throw so a backend compiles before it ports them.
-  virtual void attack_keep_best(const AttackRows& /*o*/, int32_t* /*adversarial*/) {
-    not_implemented("attack_keep_best");
-  }
+  // operands a step does not read are null); each step's own state follows. The defaults,
+  // defined once in src/cpu/attack_steps.cpp, run the reference kernels over ranges of rows on
+  // host_threads() threads for the backends whose memory is the host's; a device backend
+  // overrides every step (the defaults refuse to run when host_threads() is 0). So a new fused
+  // step touches advcore.h, api_attacks.cpp, this header, attack_steps.h/.cpp, and the CUDA
+  // files (attack.cu, kernels.h, cuda_backend.cpp).
+  virtual int host_threads() const { return 0; }
+  virtual void attack_keep_best(const AttackRows& o, int32_t* adversarial);
   // norm: 0 = L2, 1 = Linf. o.logits/labels/best_y/best_norm null: no best tracking.
-  virtual void pgd_step(const AttackRows& /*o*/, const float* /*eps*/, const float* /*alpha*/,
-                        int32_t /*norm*/, float /*grad_sign*/, bool /*quantize*/) {
-    not_implemented("pgd_step");
-  }
-  virtual void ddn_step(const AttackRows& /*o*/, float* /*radius*/, float /*alpha*/,
-                        float /*gamma*/, float /*grad_sign*/, bool /*quantize*/) {
-    not_implemented("ddn_step");
-  }
+  virtual void pgd_step(const AttackRows& o, const float* eps, const float* alpha, int32_t norm,
+                        float grad_sign, bool quantize);
+  virtual void ddn_step(const AttackRows& o, float* radius, float alpha, float gamma,
+                        float grad_sign, bool quantize);
   // rounding: 0 = at the end (iterates only clipped), 1 = Q each iteration, 2 = Q_IN/Q_OUT.
-  virtual void bp_step(const AttackRows& /*o*/, int32_t* /*stage*/, float /*gamma*/,
-                       float /*alpha*/, float /*beta_min*/, float /*grad_sign*/,
-                       int32_t /*rounding*/) {
-    not_implemented("bp_step");
-  }
+  virtual void bp_step(const AttackRows& o, int32_t* stage, float gamma, float alpha,
+                       float beta_min, float grad_sign, int32_t rounding);
   // beta may be null.
-  virtual void quantized_line_search(int64_t /*n*/, int64_t /*d*/, const float* /*x*/,
-                                     const float* /*y*/, const float* /*z*/, float* /*out*/,
-                                     float* /*beta*/) {
-    not_implemented("quantized_line_search");
-  }
-  virtual void cw_init(int64_t /*n*/, int64_t /*d*/, const float* /*x*/, float* /*w*/,
-                       float* /*y*/) {
-    not_implemented("cw_init");
-  }
-  virtual void cw_step(const AttackRows& /*o*/, float* /*w*/, const float* /*lambda*/,
-                       float* /*m*/, float* /*v*/, int32_t* /*found*/, float /*lr*/,
-                       float /*beta1*/, float /*beta2*/, float /*eps*/, int64_t /*step*/) {
-    not_implemented("cw_step");
-  }
+  virtual void quantized_line_search(int64_t n, int64_t d, const float* x, const float* y,
+                                     const float* z, float* out, float* beta);
+  virtual void cw_init(int64_t n, int64_t d, const float* x, float* w, float* y);
+  virtual void cw_step(const AttackRows& o, float* w, const float* lambda, float* m, float* v,
+                       int32_t* found, float lr, float beta1, float beta2, float eps,
+                       int64_t step);
   // jacobian is class-major [k, n, d]; o.grad/best_y/best_norm are null.
-  virtual void deepfool_step(const AttackRows& /*o*/, float* /*r_total*/,
-                             const float* /*jacobian*/, int32_t* /*active*/,
-                             float /*overshoot*/) {
-    not_implemented("deepfool_step");
-  }
+  virtual void deepfool_step(const AttackRows& o, float* r_total, const float* jacobian,
+                             int32_t* active, float overshoot);
   // domain: 1 = never changed, 2 = changed and may move again, 0 = out. o.x/grad/best_* null.
-  virtual void jsma_step(const AttackRows& /*o*/, const float* /*grad_target*/,
-                         const float* /*grad_other*/, float* /*domain*/, int32_t* /*changed*/,
-                         int32_t* /*active*/, float /*theta*/, int64_t /*max_changed*/) {
-    not_implemented("jsma_step");
-  }
+  virtual void jsma_step(const AttackRows& o, const float* grad_target, const float* grad_other,
+                         float* domain, int32_t* changed, int32_t* active, float theta,
+                         int64_t max_changed);
 
   // ---- CUDA graphs (stream capture), optional. nullptr when this backend can capture;
   // otherwise why not (the CPU backends run every call eagerly: nothing to capture).
@@ -237,8 +220,10 @@ class Backend {
   virtual void graph_launch(void* /*graph*/) { not_implemented("graph_launch"); }
   virtual void graph_destroy(void* /*graph*/) noexcept {}
 
- protected:
+  // Fails with AC_ERR_NOT_AVAILABLE: `op` is not implemented on this backend.
   [[noreturn]] void not_implemented(const char* op) const;
+
+ protected:
 };
 
 }  // namespace ac

@@ -114,16 +114,8 @@ class CpuFastBackend final : public Backend {
   std::unique_ptr<Workspace[]> thread_columns_, thread_staging_;
 
  public:
-  // attack_steps.cpp: fused attack steps (rows split over threads, reference kernel per row)
-  void attack_keep_best(const AttackRows& o, int32_t* adversarial) override;
-  void pgd_step(const AttackRows& o, const float* eps, const float* alpha, int32_t norm, float grad_sign, bool quantize) override;
-  void ddn_step(const AttackRows& o, float* radius, float alpha, float gamma, float grad_sign, bool quantize) override;
-  void bp_step(const AttackRows& o, int32_t* stage, float gamma, float alpha, float beta_min, float grad_sign, int32_t rounding) override;
-  void quantized_line_search(int64_t n, int64_t d, const float* x, const float* y, const float* z, float* out, float* beta) override;
-  void cw_init(int64_t n, int64_t d, const float* x, float* w, float* y) override;
-  void cw_step(const AttackRows& o, float* w, const float* lambda, float* m, float* v, int32_t* found, float lr, float beta1, float beta2, float eps, int64_t step) override;
-  void deepfool_step(const AttackRows& o, float* r_total, const float* jacobian, int32_t* active, float overshoot) override;
-  void jsma_step(const AttackRows& o, const float* grad_target, const float* grad_other, float* domain, int32_t* changed, int32_t* active, float theta, int64_t max_changed) override;
+  // Fused attack steps: the host defaults of Backend (cpu/attack_steps.cpp) on threads_.
+  int host_threads() const override { return threads_; }
 };
 
 }  // namespace ac

@@ -6,7 +6,6 @@
 #include "core/context.h"
 #include "host_memory.h"
 #include "reference.h"
-#include "attack_steps.h"  // fused attack steps
 
 namespace ac {
 namespace {
@@ -156,16 +155,8 @@ class CpuReferenceBackend final : public Backend {
   }
   void quantize8(int64_t count, float* x) override { ref::quantize8(count, x); }
 
-  // fused attack steps (attack_steps.h)
-  void attack_keep_best(const AttackRows& o, int32_t* adversarial) override { ref::attack_keep_best(o, adversarial); }
-  void pgd_step(const AttackRows& o, const float* eps, const float* alpha, int32_t norm, float grad_sign, bool quantize) override { ref::pgd_step(o, eps, alpha, norm, grad_sign, quantize); }
-  void ddn_step(const AttackRows& o, float* radius, float alpha, float gamma, float grad_sign, bool quantize) override { ref::ddn_step(o, radius, alpha, gamma, grad_sign, quantize); }
-  void bp_step(const AttackRows& o, int32_t* stage, float gamma, float alpha, float beta_min, float grad_sign, int32_t rounding) override { ref::bp_step(o, stage, gamma, alpha, beta_min, grad_sign, rounding); }
-  void quantized_line_search(int64_t n, int64_t d, const float* x, const float* y, const float* z, float* out, float* beta) override { ref::quantized_line_search(n, d, x, y, z, out, beta); }
-  void cw_init(int64_t n, int64_t d, const float* x, float* w, float* y) override { ref::cw_init(n, d, x, w, y); }
-  void cw_step(const AttackRows& o, float* w, const float* lambda, float* m, float* v, int32_t* found, float lr, float beta1, float beta2, float eps, int64_t step) override { ref::cw_step(o, w, lambda, m, v, found, lr, beta1, beta2, eps, step); }
-  void deepfool_step(const AttackRows& o, float* r_total, const float* jacobian, int32_t* active, float overshoot) override { ref::deepfool_step(o, r_total, jacobian, o.n * o.d, active, overshoot); }
-  void jsma_step(const AttackRows& o, const float* grad_target, const float* grad_other, float* domain, int32_t* changed, int32_t* active, float theta, int64_t max_changed) override { ref::jsma_step(o, grad_target, grad_other, domain, changed, active, theta, max_changed); }
+  // Fused attack steps: the host defaults of Backend (cpu/attack_steps.cpp), one thread.
+  int host_threads() const override { return 1; }
 };
 
 }  // namespace
