@@ -180,8 +180,8 @@ public static class AttackComparison
 
     /// <summary>
     /// The row of <paramref name="name"/> if it can enter a comparison: a minimum-norm row, or a
-    /// budgeted row whose attack runs in L2 (its options' Norm is L2; the budget list then acts as
-    /// a minimal-ε search).
+    /// budgeted row whose attack can run in L2 (its options have a Norm; <see cref="Build"/> runs it
+    /// in L2 over the dataset's L2 budget list, a minimal-ε search).
     /// </summary>
     /// <exception cref="ArgumentException">An unknown name (the registry's message) or an attack that does not minimise L2.</exception>
     public static AttackInfo Entrant(string name, string? dataset = null)
@@ -191,7 +191,7 @@ public static class AttackComparison
         if (info.Budgeted)
         {
             var attack = AttackRegistry.Create(info, AttackRegistry.Options(info, dataset, null));
-            if (NormOf(attack.Options) == AttackNorm.L2) return info;
+            if (NormOf(attack.Options) == AttackNorm.L2 || (!FixedNorm(info) && NormOf(attack.Options) is not null)) return info;
         }
         throw new ArgumentException($"attack '{info.Name}' is neither a minimum-norm attack nor a budgeted L2 attack; compare-attacks compares L2 distances");
     }
@@ -252,11 +252,17 @@ public static class AttackComparison
         return new AttackPlan(info, attack, good, attack.Cost(classes, features), budget);
     }
 
-    /// <summary>The row's attack with the thesis settings for the dataset and <paramref name="iterations"/>.</summary>
+    /// <summary>
+    /// The row's attack with the thesis settings for the dataset and <paramref name="iterations"/>;
+    /// a budgeted row with a free norm (APGD) runs in L2 over the dataset's L2 budget list.
+    /// </summary>
     public static IAttack Build(AttackInfo info, string dataset, int? iterations, bool quantize = true)
     {
         ArgumentNullException.ThrowIfNull(info);
-        var options = AttackRegistry.Options(info, dataset, null, iterations);
+        Dictionary<string, string>? l2 = null;
+        if (info.Budgeted && !FixedNorm(info) && NormOf(info.Defaults()) is not null)
+            l2 = new() { ["norm"] = "L2", ["epsilons"] = string.Join(",", Attacks.Budgets.For(dataset, AttackNorm.L2).Select(e => e.ToString("R", CultureInfo.InvariantCulture))) };
+        var options = AttackRegistry.Options(info, dataset, l2, iterations);
         if (!quantize) options = options with { Quantize = false };
         return AttackRegistry.Create(info, options);
     }
@@ -432,6 +438,11 @@ public static class AttackComparison
         int h = sorted.Count / 2;
         return sorted.Count % 2 == 1 ? sorted[h] : (sorted[h - 1] + sorted[h]) / 2;
     }
+
+    // Rows whose name fixes the norm (pgd2, pgdinf): their constructor overrides Norm.
+    private static bool FixedNorm(AttackInfo info) =>
+        AttackRegistry.Create(info, null).Options is var o && NormOf(o) is { } n
+        && NormOf(AttackRegistry.Create(info, AttackOptionText.With(o, "norm", n == AttackNorm.L2 ? "Linf" : "L2")).Options) == n;
 
     // The Norm option of an options record (PGD, APGD, …), null when it has none.
     private static AttackNorm? NormOf(AttackOptions options) =>

@@ -133,6 +133,16 @@ public class AttackComparisonTests
     }
 
     [Test]
+    public void ApgdEntersAsAMinimalEpsilonSearchInL2()
+    {
+        var plan = AttackComparison.Plan("apgd-ce", "mnist", 2000, 10, 784);
+        var options = (ApgdOptions)plan.Attack.Options;
+        Assert.That((options.Norm, options.Epsilons), Is.EqualTo((AttackNorm.L2, Budgets.MnistL2)));
+        Assert.That(plan.Cost.Propagations, Is.LessThanOrEqualTo(2000));
+        Assert.That(AttackComparison.Build(plan.Info, "mnist", plan.Iterations + 1).Cost(10, 784).Propagations, Is.GreaterThan(2000));
+    }
+
+    [Test]
     public void AttacksThatCannotEnterAreRefused()
     {
         Assert.That(() => AttackComparison.Plan("cw", "mnist", 10, 10, 784), Throws.ArgumentException.With.Message.Contains("does not fit the budget of 10"));
