@@ -148,6 +148,10 @@ public sealed class AttackRunner
         // The attacked rows, gathered on the device (no copy when every image is attacked).
         using var gathered = attacked.Count == batch.Length ? null : Gather(x, attacked, shape);
         using var result = _attack.Run(_model, gathered ?? x, criterion, _options.AttackSettings);
+        // The attacked subset has a one-off size (the chunk less its misclassified images): drop
+        // the network's buffers for it, so at most the chunk's and one such set live and memory
+        // does not grow with the number of batches.
+        if (gathered is not null && _model is NetworkClassifier network) network.Network.ReleaseBuffers(attacked.Count);
         float[]? adversarial = examples.Count < _options.KeepExamples ? result.CopyAdversarials() : null;
         for (int j = 0; j < attacked.Count; j++)
         {

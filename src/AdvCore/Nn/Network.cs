@@ -352,6 +352,16 @@ public sealed class Network : IDisposable
         _workspaces.Clear();
     }
 
+    /// <summary>Releases the cached buffers of batch size <paramref name="batchSize"/> only (a one-off size).</summary>
+    public void ReleaseBuffers(long batchSize)
+    {
+        foreach (var workspace in _workspaces.Where(w => w.N == batchSize).ToList())
+        {
+            workspace.Dispose();
+            _workspaces.Remove(workspace);
+        }
+    }
+
     // ------------------------------------------------------------------ state
 
     /// <summary>
