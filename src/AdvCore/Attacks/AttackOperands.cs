@@ -11,7 +11,7 @@ namespace AdvCore.Attacks;
 /// the keep-best pair <see cref="BestY"/>/<see cref="BestNorm"/>. Each step documents which it
 /// reads; leave the others null (the engine refuses an operand a step would ignore).
 /// </summary>
-public sealed class AttackOperands
+public readonly struct AttackOperands
 {
     /// <summary>The original images [N, ...].</summary>
     public Tensor? X { get; init; }
@@ -46,22 +46,23 @@ public sealed class AttackOperands
     }
 
     /// <summary>The raw <c>ac_attack_operands</c> of one call and the references that keep it valid.</summary>
-    internal sealed class Lease : IDisposable
+    internal struct Lease : IDisposable
     {
-        private readonly TensorHandle?[] _held = new TensorHandle?[7];
+        // Seven slots as fields, not an array: a step call allocates nothing.
+        private TensorHandle? _x, _y, _grad, _logits, _labels, _bestY, _bestNorm;
         internal NativeAttackOperands Native;
 
         internal Lease(AttackOperands ops)
         {
             try
             {
-                Native.X = Add(0, ops.X);
-                Native.Y = Add(1, ops.Y);
-                Native.Grad = Add(2, ops.Grad);
-                Native.Logits = Add(3, ops.Logits);
-                Native.Labels = Add(4, ops.Labels);
-                Native.BestY = Add(5, ops.BestY);
-                Native.BestNorm = Add(6, ops.BestNorm);
+                Native.X = Add(ref _x, ops.X);
+                Native.Y = Add(ref _y, ops.Y);
+                Native.Grad = Add(ref _grad, ops.Grad);
+                Native.Logits = Add(ref _logits, ops.Logits);
+                Native.Labels = Add(ref _labels, ops.Labels);
+                Native.BestY = Add(ref _bestY, ops.BestY);
+                Native.BestNorm = Add(ref _bestNorm, ops.BestNorm);
                 Native.Criterion = ops.Criterion.ToNative();
             }
             catch
@@ -71,23 +72,31 @@ public sealed class AttackOperands
             }
         }
 
-        private nint Add(int slot, Tensor? t)
+        private static nint Add(ref TensorHandle? slot, Tensor? t)
         {
             if (t is null) return 0;
             TensorHandle h = t.Handle; // throws ObjectDisposedException for a disposed tensor
             bool added = false;
             h.DangerousAddRef(ref added);
-            if (added) _held[slot] = h;
+            if (added) slot = h;
             return h.DangerousGetHandle();
         }
 
         public void Dispose()
         {
-            for (int i = 0; i < _held.Length; i++)
-            {
-                _held[i]?.DangerousRelease();
-                _held[i] = null;
-            }
+            Release(ref _x);
+            Release(ref _y);
+            Release(ref _grad);
+            Release(ref _logits);
+            Release(ref _labels);
+            Release(ref _bestY);
+            Release(ref _bestNorm);
+        }
+
+        private static void Release(ref TensorHandle? slot)
+        {
+            slot?.DangerousRelease();
+            slot = null;
         }
     }
 }

@@ -43,25 +43,18 @@ public static unsafe class AttackSteps
         return new AttackOperands { X = x, Y = y, Grad = grad, Logits = logits, Labels = labels, BestY = bestY, BestNorm = bestNorm };
     }
 
-    // Runs one native step with the operands' raw struct; the lease keeps every SafeHandle alive
-    // until the call has returned.
-    private static void Run(AttackOperands ops, Func<ContextHandle, nint, int> call)
-    {
-        ArgumentNullException.ThrowIfNull(ops);
-        ContextHandle ctx = ops.ContextHandle;
-        using AttackOperands.Lease lease = ops.Acquire();
-        NativeAttackOperands native = lease.Native;
-        NativeStatus.Check(call(ctx, (nint)(&native)));
-    }
-
-    private static NativeAttackOperands* P(nint p) => (NativeAttackOperands*)p;
 
     /// <summary>
     /// Keep best on ops.Y (reads X, Y, Logits, Labels, Criterion; BestY/BestNorm optional, Grad
     /// null) and, when given, adversarial[i] = 1 if y_i is adversarial by the criterion else 0.
     /// </summary>
-    public static void KeepBest(AttackOperands ops, Tensor? adversarial) =>
-        Run(ops, (ctx, p) => AttackNative.ac_attack_keep_best(ctx, P(p), Opt(adversarial)));
+    public static void KeepBest(AttackOperands ops, Tensor? adversarial)
+    {
+        // The lease holds every SafeHandle until the call has returned.
+        using var lease = ops.Acquire();
+        NativeAttackOperands native = lease.Native;
+        NativeStatus.Check(AttackNative.ac_attack_keep_best(ops.ContextHandle, &native, Opt(adversarial)));
+    }
 
     /// <summary>Keep best on y and, when given, adversarial[i] = 1 if y_i is adversarial else 0.</summary>
     public static void KeepBest(Tensor x, Tensor y, Tensor logits, Tensor labels, Tensor? bestY, Tensor? bestNorm, Tensor? adversarial) =>
@@ -71,38 +64,68 @@ public static unsafe class AttackSteps
     /// One PGD₂ / PGD∞ / I-FGSM step on ops (reads X, Y, Grad; Logits, Labels, BestY, BestNorm all
     /// given for keep best, or all null).
     /// </summary>
-    public static void PgdStep(AttackOperands ops, Tensor eps, Tensor alpha, AttackNorm norm, float gradSign, bool quantize) =>
-        Run(ops, (ctx, p) => AttackNative.ac_pgd_step(ctx, P(p), H(eps), H(alpha), (int)norm, gradSign, quantize ? 1 : 0));
+    public static void PgdStep(AttackOperands ops, Tensor eps, Tensor alpha, AttackNorm norm, float gradSign, bool quantize)
+    {
+        // The lease holds every SafeHandle until the call has returned.
+        using var lease = ops.Acquire();
+        NativeAttackOperands native = lease.Native;
+        NativeStatus.Check(AttackNative.ac_pgd_step(ops.ContextHandle, &native, H(eps), H(alpha), (int)norm, gradSign, quantize ? 1 : 0));
+    }
 
     /// <summary>One DDN step on ops (every operand required).</summary>
-    public static void DdnStep(AttackOperands ops, Tensor radius, float alpha, float gamma, float gradSign, bool quantize) =>
-        Run(ops, (ctx, p) => AttackNative.ac_ddn_step(ctx, P(p), H(radius), alpha, gamma, gradSign, quantize ? 1 : 0));
+    public static void DdnStep(AttackOperands ops, Tensor radius, float alpha, float gamma, float gradSign, bool quantize)
+    {
+        // The lease holds every SafeHandle until the call has returned.
+        using var lease = ops.Acquire();
+        NativeAttackOperands native = lease.Native;
+        NativeStatus.Check(AttackNative.ac_ddn_step(ops.ContextHandle, &native, H(radius), alpha, gamma, gradSign, quantize ? 1 : 0));
+    }
 
     /// <summary>One BP iteration on ops (every operand required).</summary>
     public static void BpStep(AttackOperands ops, Tensor stage, float gamma, float alpha, float betaMin, float gradSign,
-                              BpRounding rounding) =>
-        Run(ops, (ctx, p) => AttackNative.ac_bp_step(ctx, P(p), H(stage), gamma, alpha, betaMin, gradSign, (int)rounding));
+                              BpRounding rounding)
+    {
+        // The lease holds every SafeHandle until the call has returned.
+        using var lease = ops.Acquire();
+        NativeAttackOperands native = lease.Native;
+        NativeStatus.Check(AttackNative.ac_bp_step(ops.ContextHandle, &native, H(stage), gamma, alpha, betaMin, gradSign, (int)rounding));
+    }
 
     /// <summary>One Adam iteration of C&amp;W L2 on ops (every operand required); w is the tanh-space iterate.</summary>
     public static void CwStep(AttackOperands ops, Tensor w, Tensor lambda, Tensor m, Tensor v, Tensor found,
-                              float lr, float beta1, float beta2, float eps, long step) =>
-        Run(ops, (ctx, p) => AttackNative.ac_cw_step(ctx, P(p), H(w), H(lambda), H(m), H(v), H(found), lr, beta1, beta2, eps, step));
+                              float lr, float beta1, float beta2, float eps, long step)
+    {
+        // The lease holds every SafeHandle until the call has returned.
+        using var lease = ops.Acquire();
+        NativeAttackOperands native = lease.Native;
+        NativeStatus.Check(AttackNative.ac_cw_step(ops.ContextHandle, &native, H(w), H(lambda), H(m), H(v), H(found), lr, beta1, beta2, eps, step));
+    }
 
     /// <summary>
     /// One DeepFool iteration on ops (reads X, Y, Logits, Labels; the criterion must be
     /// untargeted, a margin keeps a sample going past the boundary).
     /// </summary>
-    public static void DeepFoolStep(AttackOperands ops, Tensor rTotal, Tensor jacobian, Tensor active, float overshoot) =>
-        Run(ops, (ctx, p) => AttackNative.ac_deepfool_step(ctx, P(p), H(rTotal), H(jacobian), H(active), overshoot));
+    public static void DeepFoolStep(AttackOperands ops, Tensor rTotal, Tensor jacobian, Tensor active, float overshoot)
+    {
+        // The lease holds every SafeHandle until the call has returned.
+        using var lease = ops.Acquire();
+        NativeAttackOperands native = lease.Native;
+        NativeStatus.Check(AttackNative.ac_deepfool_step(ops.ContextHandle, &native, H(rTotal), H(jacobian), H(active), overshoot));
+    }
 
     /// <summary>
     /// One JSMA iteration on ops (reads Y, Logits, Labels; X null): with a targeted criterion and
     /// target labels a sample stops once it reaches its target.
     /// </summary>
     public static void JsmaStep(AttackOperands ops, Tensor gradTarget, Tensor gradOther, Tensor domain, Tensor changed,
-                                Tensor active, float theta, long maxChanged) =>
-        Run(ops, (ctx, p) => AttackNative.ac_jsma_step(ctx, P(p), H(gradTarget), H(gradOther), H(domain), H(changed), H(active),
+                                Tensor active, float theta, long maxChanged)
+    {
+        // The lease holds every SafeHandle until the call has returned.
+        using var lease = ops.Acquire();
+        NativeAttackOperands native = lease.Native;
+        NativeStatus.Check(AttackNative.ac_jsma_step(ops.ContextHandle, &native, H(gradTarget), H(gradOther), H(domain), H(changed), H(active),
                                                        theta, maxChanged));
+    }
 
     /// <summary>
     /// One PGD₂ / PGD∞ / I-FGSM step (eqs. 2.13-2.16): keep best (when logits are given), step
