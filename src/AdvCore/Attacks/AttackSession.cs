@@ -220,6 +220,40 @@ public sealed class AttackSession : IDisposable
         if (!float.IsNaN(budget)) RecordBudget(budget, adversarial.ToInt32Array());
     }
 
+    /// <summary>
+    /// Merges a best-so-far pair that the attack tracked with the fused keep-best, when its
+    /// iterates are exactly what <see cref="Offer"/> would make of them (on the 8-bit grid when
+    /// quantising, in [0,1] otherwise) and were judged by the criterion on those very points:
+    /// no forward pass is spent judging them again. Rows without a success (+inf) are ignored;
+    /// the final fresh prediction still decides every reported success.
+    /// </summary>
+    public void OfferJudged(Tensor bestY, Tensor bestNorm)
+    {
+        float[] tracked = bestNorm.ToArray(), current = _bestNorm.ToArray();
+        if (!_offered)
+        {
+            _fallback.CopyFrom(bestY);
+            _fallbackRaw.CopyFrom(bestY);
+        }
+        bool changed = false;
+        for (int i = 0; i < N; i++)
+        {
+            if (!(tracked[i] < current[i])) continue;
+            _best.CopySamples(i, bestY, i, 1);
+            _bestRaw.CopySamples(i, bestY, i, 1);
+            current[i] = tracked[i];
+            changed = true;
+        }
+        if (changed)
+        {
+            _bestNorm.CopyFrom(current);
+            // Idempotent on grid rows; only an off-grid start (x itself already meeting the
+            // criterion) changes, and the final prediction judges it as returned.
+            if (Quantize) Ops.Quantize8(_best);
+        }
+        _offered = true;
+    }
+
     // Per-budget bookkeeping: success of any candidate of this budget, and its best (else last) image.
     private void RecordBudget(float budget, int[] adversarial)
     {

@@ -18,8 +18,14 @@ public sealed class BoundaryProjection : Attack<BoundaryProjectionOptions>
     /// <inheritdoc />
     public override int Iterations => Options.Iterations;
 
-    /// <summary>K gradients; two forward passes judge the run's best and last iterates.</summary>
-    public override AttackCost Cost(int classes, long features) => new(Options.Iterations, 2);
+    /// <summary>
+    /// K gradients and one forward pass judging the last iterate: the run's best was judged where
+    /// it was found (its iterates are on the grid, or only clipped without quantisation). Rounding
+    /// at the end alone costs a second forward pass for the rounded best.
+    /// </summary>
+    public override AttackCost Cost(int classes, long features) => new(Options.Iterations, BestIsJudged(Options.Quantize) ? 1 : 2);
+
+    private bool BestIsJudged(bool quantize) => !quantize || Options.Rounding != BpRounding.AtEnd;
 
     /// <inheritdoc />
     public override bool SupportsTargeted => true;
@@ -43,7 +49,8 @@ public sealed class BoundaryProjection : Attack<BoundaryProjectionOptions>
             var g = s.Gradient(y, o.Loss);
             AttackSteps.BpStep(s.Operands(y, g.Gradient, g.Logits, runBest, runBestNorm), stage, o.GammaAt(i), o.Alpha, o.BetaMin, sign, rounding);
         }
-        s.Offer(runBest);
+        if (BestIsJudged(s.Quantize)) s.OfferJudged(runBest, runBestNorm);
+        else s.Offer(runBest);
         s.Offer(y);
     }
 }

@@ -17,8 +17,13 @@ public sealed class Ddn : Attack<DdnOptions>
     /// <inheritdoc />
     public override int Iterations => Options.Iterations;
 
-    /// <summary>K gradients; two forward passes judge the run's best and last iterates.</summary>
-    public override AttackCost Cost(int classes, long features) => new(Options.Iterations, 2);
+    /// <summary>
+    /// K gradients and one forward pass judging the last iterate: with every iterate rounded (or
+    /// no quantisation) the run's best was judged where it was found.
+    /// </summary>
+    public override AttackCost Cost(int classes, long features) => new(Options.Iterations, BestIsJudged(Options.Quantize) ? 1 : 2);
+
+    private bool BestIsJudged(bool quantize) => !quantize || Options.QuantizeEachIteration;
 
     /// <inheritdoc />
     public override bool SupportsTargeted => true;
@@ -41,7 +46,8 @@ public sealed class Ddn : Attack<DdnOptions>
             var g = s.Gradient(y, o.Loss);
             AttackSteps.DdnStep(s.Operands(y, g.Gradient, g.Logits, runBest, runBestNorm), radius, o.StepAt(i), o.Gamma, sign, quantizeEach);
         }
-        s.Offer(runBest);
+        if (BestIsJudged(s.Quantize)) s.OfferJudged(runBest, runBestNorm);
+        else s.Offer(runBest);
         s.Offer(y);
     }
 }
