@@ -23,8 +23,9 @@ public class C4AttackBenchmarks
     private Network _network = null!;
     private Tensor _x = null!, _labels = null!, _y = null!, _best = null!, _bestNorm = null!;
     private Tensor _stage = null!, _radius = null!, _eps = null!, _alpha = null!;
-    private readonly BoundaryProjectionOptions _bp = new();
-    private readonly DdnOptions _ddn = new();
+    // The registry's defaults (the thesis settings), as the CLI and the tests get them.
+    private readonly BoundaryProjectionOptions _bp = (BoundaryProjectionOptions)AttackRegistry.Get("bp").Defaults();
+    private readonly DdnOptions _ddn = (DdnOptions)AttackRegistry.Get("ddn").Defaults();
 
     [ParamsSource(nameof(BackendNames))]
     public string Backend { get; set; } = "cpu";

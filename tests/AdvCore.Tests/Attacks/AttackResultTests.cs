@@ -21,7 +21,7 @@ public class AttackResultTests
             foreach (var info in AttackRegistry.All)
             {
                 var attack = AttackRegistry.Create(info.Name, "mnist", new Dictionary<string, string>(), info.IterationOption is null ? null : 3);
-                var spy = new SpyClassifier(new NetworkClassifier(model.Network));
+                var spy = new CountingModel(new NetworkClassifier(model.Network));
                 using var result = attack.Run(spy, x, labels);
                 var cost = attack.Cost(model.Network.OutputClasses, 784);
                 bool stopsEarly = info.Name is "deepfool" or "jsma";
@@ -127,28 +127,6 @@ public class AttackResultTests
             for (int i = 0; i < full.Count; i++)
                 if (full.Success[i])
                     Assert.That(full.QueryBestL2![i], Is.LessThanOrEqualTo(full.L2[i] + 1e-5), $"image {i}: the returned image was itself a query");
-        }
-    }
-
-    /// <summary>Counts calls on their way to the model, outside the session.</summary>
-    private sealed class SpyClassifier(IClassifier inner) : IClassifier
-    {
-        public int Gradients { get; private set; }
-        public int Forwards { get; private set; }
-        public Context Context => inner.Context;
-        public IReadOnlyList<int> InputShape => inner.InputShape;
-        public int Classes => inner.Classes;
-
-        public Tensor Logits(Tensor x)
-        {
-            Forwards++;
-            return inner.Logits(x);
-        }
-
-        public GradientResult Gradient(Tensor x, Tensor labels, LossKind loss, float lossParam = 0)
-        {
-            Gradients++;
-            return inner.Gradient(x, labels, loss, lossParam);
         }
     }
 }

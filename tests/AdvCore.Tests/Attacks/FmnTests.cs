@@ -183,25 +183,3 @@ public class FmnTests
         }
     }
 }
-
-/// <summary>Counts the gradient evaluations and the forward-only passes on their way to the model.</summary>
-internal sealed class CountingModel(IClassifier inner) : IClassifier
-{
-    public int Gradients { get; private set; }
-    public int Forwards { get; private set; }
-    public Context Context => inner.Context;
-    public IReadOnlyList<int> InputShape => inner.InputShape;
-    public int Classes => inner.Classes;
-
-    public Tensor Logits(Tensor x)
-    {
-        Forwards++;
-        return inner.Logits(x);
-    }
-
-    public AdvCore.Nn.GradientResult Gradient(Tensor x, Tensor labels, LossKind loss, float lossParam = 0)
-    {
-        Gradients++;
-        return inner.Gradient(x, labels, loss, lossParam);
-    }
-}
