@@ -103,21 +103,14 @@ public sealed class AttackSession : IDisposable
 
     /// <summary>
     /// +1 or −1: the sign that turns a loss's gradient into the attack's descent direction
-    /// (advcore.h grad_sign). Cross-entropy is increased away from the true label but decreased
-    /// towards a target; the margins are decreased away from the true label and increased towards
-    /// a target (the margin of t is negated); the targeted C&amp;W margin is decreased; the DLR losses are increased.
+    /// (advcore.h grad_sign): <see cref="AttackSteps.GradSign"/>, flipped for the losses a targeted
+    /// run evaluates at the target (cross-entropy is decreased towards t, the margin of t is
+    /// increased); the targeted losses (C&amp;W's, DLR's) already point the right way.
     /// </summary>
     public float GradSign(LossKind loss)
     {
-        bool increase = loss switch
-        {
-            LossKind.CrossEntropy => !Targeted,
-            LossKind.LogProbMargin or LossKind.CwMargin => Targeted,
-            LossKind.CwMarginTargeted => false,
-            LossKind.Dlr or LossKind.DlrTargeted => true,
-            _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, $"no descent direction is known for loss {loss}"),
-        };
-        return increase ? -1f : 1f;
+        float untargeted = AttackSteps.GradSign(loss);
+        return Targeted && loss is LossKind.CrossEntropy or LossKind.LogProbMargin or LossKind.CwMargin ? -untargeted : untargeted;
     }
 
     /// <summary>
@@ -313,9 +306,7 @@ public sealed class AttackSession : IDisposable
         for (int i = 0; i < N; i++)
         {
             var row = logits.AsSpan(i * k, k);
-            int best = 0;
-            for (int j = 1; j < k; j++) if (row[j] > row[best]) best = j;
-            predicted[i] = best;
+            predicted[i] = Criterion.ArgMax(row);
             success[i] = Criterion.IsMet(row, i);
             if (!success[i]) _budgets[i] = float.NaN;
         }

@@ -55,15 +55,18 @@ public sealed class Criterion
     public bool IsMet(ReadOnlySpan<float> z, int i)
     {
         int l = AttackLabel(i);
-        if (Margin == 0)
-        {
-            int best = 0;
-            for (int j = 1; j < z.Length; j++) if (z[j] > z[best]) best = j;
-            return Targeted ? best == l : best != l;
-        }
+        if (Margin == 0) return Targeted ? ArgMax(z) == l : ArgMax(z) != l;
         float other = float.NegativeInfinity;
         for (int j = 0; j < z.Length; j++) if (j != l) other = Math.Max(other, z[j]);
         return Targeted ? z[l] - other > Margin : other - z[l] > Margin;
+    }
+
+    /// <summary>The first maximiser of a logit row (as <c>ac_argmax</c>).</summary>
+    public static int ArgMax(ReadOnlySpan<float> z)
+    {
+        int best = 0;
+        for (int j = 1; j < z.Length; j++) if (z[j] > z[best]) best = j;
+        return best;
     }
 
     /// <summary>A short description for records: "untargeted", "targeted", with ", margin m" when given.</summary>

@@ -190,8 +190,8 @@ public static class AttackComparison
         if (info.MinimumNorm) return info;
         if (info.Budgeted)
         {
-            var attack = AttackRegistry.Create(info, AttackRegistry.Options(info, dataset, null));
-            if (NormOf(attack.Options) == AttackNorm.L2 || (!FixedNorm(info) && NormOf(attack.Options) is not null)) return info;
+            // Built as a comparison builds it (asked for L2): pgdinf's constructor keeps L∞ and is refused.
+            if (NormOf(Build(info, dataset ?? "mnist", null).Options) == AttackNorm.L2) return info;
         }
         throw new ArgumentException($"attack '{info.Name}' is neither a minimum-norm attack nor a budgeted L2 attack; compare-attacks compares L2 distances");
     }
@@ -254,13 +254,14 @@ public static class AttackComparison
 
     /// <summary>
     /// The row's attack with the thesis settings for the dataset and <paramref name="iterations"/>;
-    /// a budgeted row with a free norm (APGD) runs in L2 over the dataset's L2 budget list.
+    /// a budgeted row with a Norm option is asked for L2 over the dataset's L2 budget list (APGD
+    /// runs so; pgdinf's constructor keeps L∞, and <see cref="Entrant"/> refuses it).
     /// </summary>
     public static IAttack Build(AttackInfo info, string dataset, int? iterations, bool quantize = true)
     {
         ArgumentNullException.ThrowIfNull(info);
         Dictionary<string, string>? l2 = null;
-        if (info.Budgeted && !FixedNorm(info) && NormOf(info.Defaults()) is not null)
+        if (info.Budgeted && NormOf(info.Defaults()) is not null)
             l2 = new() { ["norm"] = "L2", ["epsilons"] = string.Join(",", Attacks.Budgets.For(dataset, AttackNorm.L2).Select(e => e.ToString("R", CultureInfo.InvariantCulture))) };
         var options = AttackRegistry.Options(info, dataset, l2, iterations);
         if (!quantize) options = options with { Quantize = false };
@@ -438,11 +439,6 @@ public static class AttackComparison
         int h = sorted.Count / 2;
         return sorted.Count % 2 == 1 ? sorted[h] : (sorted[h - 1] + sorted[h]) / 2;
     }
-
-    // Rows whose name fixes the norm (pgd2, pgdinf): their constructor overrides Norm.
-    private static bool FixedNorm(AttackInfo info) =>
-        AttackRegistry.Create(info, null).Options is var o && NormOf(o) is { } n
-        && NormOf(AttackRegistry.Create(info, AttackOptionText.With(o, "norm", n == AttackNorm.L2 ? "Linf" : "L2")).Options) == n;
 
     // The Norm option of an options record (PGD, APGD, …), null when it has none.
     private static AttackNorm? NormOf(AttackOptions options) =>

@@ -125,8 +125,7 @@ public sealed class AttackRunner
         for (int i = 0; i < batch.Length; i++)
         {
             var row = logits.AsSpan(i * k, k);
-            int predicted = 0;
-            for (int j = 1; j < k; j++) if (row[j] > row[predicted]) predicted = j;
+            int predicted = Attacks.Criterion.ArgMax(row);
             int label = labels[batch[i]];
             if (predicted != label)
             {
