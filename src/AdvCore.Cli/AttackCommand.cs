@@ -16,8 +16,8 @@ internal static class AttackCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.Required<string>("--model", "Model file (safetensors written by advcore train)");
-        var dataset = CommonOptions.Required<string>("--dataset", "mnist, fashion-mnist or cifar10");
+        var model = CommonOptions.ModelFile();
+        var dataset = CommonOptions.Dataset();
         var attack = CommonOptions.Required<string>("--attack", $"Attack: {AttacksCommand.Names} (advcore attacks: what each does)");
         var iterations = new Option<int?>("--iterations")
         {
@@ -28,7 +28,7 @@ internal static class AttackCommand
         var margin = new Option<float>("--margin") { Description = "Success needs a logit margin above this (0: plain argmax)", DefaultValueFactory = _ => 0 };
         var count = new Option<int>("--count") { Description = "Attack the first N test images (from --start)", DefaultValueFactory = _ => 1000 };
         var start = new Option<int>("--start") { Description = "Index of the first test image (for sharding; combine shards with advcore merge)", DefaultValueFactory = _ => 0 };
-        var batch = new Option<int>("--batch") { Description = "Images per attack batch", DefaultValueFactory = _ => 100 };
+        var batch = CommonOptions.AttackBatch();
         var noQuantize = new Option<bool>("--no-quantize") { Description = "Real-valued adversarial images (thesis Table 5.3) instead of the 8-bit grid" };
         var parameters = new Option<string[]>("--param")
         {

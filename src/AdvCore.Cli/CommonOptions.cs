@@ -24,6 +24,15 @@ internal static class CommonOptions
 
     public static Option<T> Required<T>(string name, string description) => new(name) { Description = description, Required = true };
 
+    /// <summary>--model: a model file written by advcore train.</summary>
+    public static Option<string> ModelFile() => Required<string>("--model", "Model file (safetensors written by advcore train)");
+
+    /// <summary>--dataset: mnist, fashion-mnist or cifar10.</summary>
+    public static Option<string> Dataset() => Required<string>("--dataset", "mnist, fashion-mnist or cifar10");
+
+    /// <summary>--batch of the attack commands.</summary>
+    public static Option<int> AttackBatch() => new("--batch") { Description = "Images per attack batch", DefaultValueFactory = _ => 100 };
+
     public static Context CreateContext(string device, int threads, ulong seed = 0)
     {
         var chosen = device.ToLowerInvariant() switch

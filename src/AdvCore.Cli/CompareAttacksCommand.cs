@@ -21,8 +21,8 @@ internal static class CompareAttacksCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.Required<string>("--model", "Model file (safetensors written by advcore train)");
-        var dataset = CommonOptions.Required<string>("--dataset", "mnist, fashion-mnist or cifar10");
+        var model = CommonOptions.ModelFile();
+        var dataset = CommonOptions.Dataset();
         var budget = CommonOptions.Required<long>("--budget", "Propagations per image (forward + backward passes; a gradient counts 2), e.g. 2000");
         var attacks = new Option<string?>("--attacks")
         {
@@ -31,7 +31,7 @@ internal static class CompareAttacksCommand
         };
         var count = new Option<int>("--count") { Description = "Attack the first N test images (from --start)", DefaultValueFactory = _ => 1000 };
         var start = new Option<int>("--start") { Description = "Index of the first test image", DefaultValueFactory = _ => 0 };
-        var batch = new Option<int>("--batch") { Description = "Images per attack batch", DefaultValueFactory = _ => 100 };
+        var batch = CommonOptions.AttackBatch();
         var output = new Option<string>("--out") { Description = "Folder for the results (created if needed)", DefaultValueFactory = _ => "compare-attacks" };
         var data = CommonOptions.Data();
         var device = CommonOptions.Device();

@@ -13,8 +13,8 @@ internal static class EvalCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.Required<string>("--model", "Model file (safetensors written by advcore train)");
-        var dataset = CommonOptions.Required<string>("--dataset", "mnist, fashion-mnist or cifar10");
+        var model = CommonOptions.ModelFile();
+        var dataset = CommonOptions.Dataset();
         var json = new Option<string?>("--json") { Description = "Also write the report as JSON to this file" };
         var count = new Option<int>("--count") { Description = "Evaluate the first N test images (0 = all)", DefaultValueFactory = _ => 0 };
         var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => 500 };

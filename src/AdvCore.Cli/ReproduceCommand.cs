@@ -21,10 +21,10 @@ internal static class ReproduceCommand
     public static Command Create()
     {
         var table = new Argument<string>("table") { Description = string.Join(", ", ThesisTables.Names) };
-        var model = CommonOptions.Required<string>("--model", "Model file (safetensors written by advcore train)");
-        var dataset = CommonOptions.Required<string>("--dataset", "mnist, fashion-mnist or cifar10");
+        var model = CommonOptions.ModelFile();
+        var dataset = CommonOptions.Dataset();
         var count = new Option<int>("--count") { Description = "Attack the first N test images", DefaultValueFactory = _ => 1000 };
-        var batch = new Option<int>("--batch") { Description = "Images per attack batch", DefaultValueFactory = _ => 100 };
+        var batch = CommonOptions.AttackBatch();
         var output = CommonOptions.Required<string>("--out", "Folder for the results (created if needed)");
         var data = CommonOptions.Data();
         var device = CommonOptions.Device();

@@ -10,38 +10,14 @@ namespace AdvCore.Tests.Cli;
 /// <c>advcore attack</c>, <c>merge</c>, <c>reproduce</c> and <c>demo</c> on the small CNN of
 /// <see cref="TrainedMnistModel"/> saved as a model file (no full training in tests).
 /// </summary>
-public class AttackCliTests
+public class AttackCliTests() : TinyModelCliTest("advcore-attack-cli-")
 {
-    private string _dir = null!;
-    private string _model = null!;
-    private TrainedMnistModel _trained = null!;
-
-    [OneTimeSetUp]
-    public void SetUp()
-    {
-        _dir = Directory.CreateTempSubdirectory("advcore-attack-cli-").FullName;
-        _model = Path.Combine(_dir, "tiny.safetensors");
-    }
-
-    [OneTimeTearDown]
-    public void TearDown() => Directory.Delete(_dir, recursive: true);
-
-    // The trained model written to disk once (ignored without MNIST).
-    private string Model()
-    {
-        _trained = TrainedMnistModel.Get();
-        if (!File.Exists(_model)) _trained.Save(_model);
-        return _model;
-    }
-
-    private string Data => _trained.Folder!;
-
     [Test]
     public void AttackWritesARecordAndImagesWhoseDistortionsAgree()
     {
         string model = Model();
-        string json = Path.Combine(_dir, "bp.json"), images = Path.Combine(_dir, "bp.safetensors");
-        string csv = Path.Combine(_dir, "bp.csv"), chart = Path.Combine(_dir, "bp.png"), grid = Path.Combine(_dir, "bp-grid.png");
+        string json = Path.Combine(Dir, "bp.json"), images = Path.Combine(Dir, "bp.safetensors");
+        string csv = Path.Combine(Dir, "bp.csv"), chart = Path.Combine(Dir, "bp.png"), grid = Path.Combine(Dir, "bp-grid.png");
         var (code, output, error) = CliRunner.Run("attack", "--model", model, "--dataset", "mnist", "--attack", "bp", "--iterations", "10",
             "--count", "40", "--batch", "16", "--out", json, "--save-images", images, "--csv", csv, "--chart", chart, "--grid", grid, "--data", Data);
         Assert.That(code, Is.Zero, error);
@@ -74,7 +50,7 @@ public class AttackCliTests
             double sum = 0;
             for (int j = 0; j < 784; j++)
             {
-                double r = adversarial[k * 784 + j] - (double)_trained.TestImages[indices[k] * 784 + j];
+                double r = adversarial[k * 784 + j] - (double)Trained.TestImages[indices[k] * 784 + j];
                 sum += r * r;
             }
             Assert.That(Math.Sqrt(sum), Is.EqualTo(record.Images[k].L2).Within(1e-4), $"image {indices[k]}");
@@ -90,7 +66,7 @@ public class AttackCliTests
     public void ShardsMergeIntoOneRecord()
     {
         string model = Model();
-        string a = Path.Combine(_dir, "shard-a.json"), b = Path.Combine(_dir, "shard-b.json"), merged = Path.Combine(_dir, "merged.json");
+        string a = Path.Combine(Dir, "shard-a.json"), b = Path.Combine(Dir, "shard-b.json"), merged = Path.Combine(Dir, "merged.json");
         foreach (var (start, path) in new[] { ("0", a), ("15", b) })
         {
             var run = CliRunner.Run("attack", "--model", model, "--dataset", "mnist", "--attack", "fgsm", "--count", "15", "--start", start,
@@ -119,12 +95,12 @@ public class AttackCliTests
     public void BadArgumentsGetOneClearLineAndANonZeroExit(string[] args, string expected)
     {
         string model = Model();
-        var (code, _, error) = CliRunner.Run(["attack", "--model", model, "--dataset", "mnist", "--out", Path.Combine(_dir, "never.json"), "--data", Data, .. args]);
+        var (code, _, error) = CliRunner.Run(["attack", "--model", model, "--dataset", "mnist", "--out", Path.Combine(Dir, "never.json"), "--data", Data, .. args]);
         Assert.That(code, Is.Not.Zero);
         Assert.That(error, Does.Contain(expected));
         Assert.That(error.TrimEnd().Split('\n'), Has.Length.EqualTo(1), error);
         Assert.That(error, Does.Not.Contain("   at "), "no stack trace");
-        Assert.That(File.Exists(Path.Combine(_dir, "never.json")), Is.False);
+        Assert.That(File.Exists(Path.Combine(Dir, "never.json")), Is.False);
     }
 
     [TestCase(new[] { "attack", "--model", "/nonexistent/m.safetensors", "--dataset", "mnist", "--attack", "bp", "--out", "x.json" }, "m.safetensors")]
@@ -144,7 +120,7 @@ public class AttackCliTests
     public void ReproduceWritesEveryRunAndTheTable(string table, int runs)
     {
         string model = Model();
-        string folder = Path.Combine(_dir, table);
+        string folder = Path.Combine(Dir, table);
         // Two images: Table 5.2 alone is 11 runs (I-FGSM and PGD over 10-11 budgets each).
         var (code, output, error) = CliRunner.Run("reproduce", table, "--model", model, "--dataset", "mnist", "--count", "2", "--batch", "2",
                                                   "--out", folder, "--data", Data);
@@ -172,7 +148,7 @@ public class AttackCliTests
     public void DemoRunsOnAGivenModel()
     {
         string model = Model();
-        string folder = Path.Combine(_dir, "demo");
+        string folder = Path.Combine(Dir, "demo");
         var (code, output, error) = CliRunner.Run("demo", "--model", model, "--count", "20", "--out", folder, "--data", Data);
         Assert.That(code, Is.Zero, error);
         Assert.That(output, Does.Contain("accuracy").And.Contain("BP 20: P_suc").And.Contain("DDN 100: P_suc"));

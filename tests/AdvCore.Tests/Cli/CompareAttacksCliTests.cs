@@ -6,36 +6,13 @@ using NUnit.Framework;
 namespace AdvCore.Tests.Cli;
 
 /// <summary><c>advcore compare-attacks</c> on the small CNN of <see cref="TrainedMnistModel"/> saved as a model file.</summary>
-public class CompareAttacksCliTests
+public class CompareAttacksCliTests() : TinyModelCliTest("advcore-compare-cli-")
 {
-    private string _dir = null!;
-    private string _model = null!;
-    private TrainedMnistModel _trained = null!;
-
-    [OneTimeSetUp]
-    public void SetUp()
-    {
-        _dir = Directory.CreateTempSubdirectory("advcore-compare-cli-").FullName;
-        _model = Path.Combine(_dir, "tiny.safetensors");
-    }
-
-    [OneTimeTearDown]
-    public void TearDown() => Directory.Delete(_dir, recursive: true);
-
-    private string Model()
-    {
-        _trained = TrainedMnistModel.Get();
-        if (!File.Exists(_model)) _trained.Save(_model);
-        return _model;
-    }
-
-    private string Data => _trained.Folder!;
-
     [Test]
     public void ComparesTheAttacksAndWritesEveryFile()
     {
         string model = Model();
-        string folder = Path.Combine(_dir, "cmp");
+        string folder = Path.Combine(Dir, "cmp");
         string[] attacks = ["ddn", "bp", "cw", "deepfool", "pgd2"];
         var (code, output, error) = CliRunner.Run("compare-attacks", "--model", model, "--dataset", "mnist", "--budget", "60", "--count", "16",
                                                   "--batch", "8", "--attacks", string.Join(",", attacks), "--out", folder, "--data", Data);
@@ -68,7 +45,7 @@ public class CompareAttacksCliTests
     public void AnAttackThatDoesNotFitIsReportedAndSkipped()
     {
         string model = Model();
-        string folder = Path.Combine(_dir, "skip");
+        string folder = Path.Combine(Dir, "skip");
         var (code, output, error) = CliRunner.Run("compare-attacks", "--model", model, "--dataset", "mnist", "--budget", "12", "--count", "6",
                                                   "--attacks", "cw,ddn", "--out", folder, "--data", Data);
         Assert.That(code, Is.EqualTo(1));
@@ -88,7 +65,7 @@ public class CompareAttacksCliTests
     public void BadArgumentsGetOneClearLine(string[] args, string expected)
     {
         string model = Model();
-        string folder = Path.Combine(_dir, "never");
+        string folder = Path.Combine(Dir, "never");
         string[] common = ["compare-attacks", "--model", model, "--dataset", "mnist", "--out", folder, "--data", Data];
         if (!args.Contains("--budget")) common = [.. common, "--budget", "60"];
         var (code, _, error) = CliRunner.Run([.. common, .. args]);
