@@ -550,6 +550,104 @@ AC_API ac_status ac_jsma_step(ac_context* ctx, const ac_attack_operands* ops,
                               ac_tensor* domain, ac_tensor* changed, ac_tensor* active,
                               float theta, int64_t max_changed);
 
+/* ---------------------------------------------------------------- Graph-Laplacian smoothing
+ * The smoothing operator of the smooth attacks qPGD2 and sC&W (thesis ch. 4, eqs. 4.1-4.5,
+ * 4.13-4.15). For each image x of a batch [N, C, H, W] in [0,1] a graph over its pixels:
+ *   w_ij = k_f(x_i, x_j) k_s(t_i, t_j) for the 4 or 8 neighbours j of pixel i (0 elsewhere,
+ *          0 on the diagonal); k_f over all C channels: Laplacian exp(-||x_i - x_j||_2 / sigma_f)
+ *          or Gaussian exp(-||x_i - x_j||^2 / (2 sigma_f^2)); k_s = exp(-||t_i - t_j||^2 /
+ *          (2 sigma_s^2)) of the pixel coordinates. With 4 neighbours k_s is one constant,
+ *          which the normalisation below cancels: sigma_s matters only with 8 neighbours
+ *          (it weighs the diagonals against the axis neighbours by exp(-1 / (2 sigma_s^2))).
+ *   d_i = sum_j w_ij, W' = D^-1/2 W D^-1/2, L_alpha = (I - alpha W') / (1 - alpha).
+ *   Underflow guard: a pixel whose d_i is 0 (all its affinities underflowed, e.g. a tiny
+ *   sigma_f) is isolated: its row and column of W' are 0, so the smoothing leaves it as is.
+ *   (Affinities and degrees are computed in double and the spatial kernel relative to the
+ *   nearest neighbours, so this takes sigma_f ~ 1e-3 or smaller.)
+ * The graph is stored as a stencil: K = 4 or 8 weights of W' per pixel, [N, K, H, W], slot k
+ * the neighbour (dy, dx) = up (-1,0), left (0,-1), right (0,1), down (1,0), then for K = 8
+ * up-left (-1,-1), up-right (-1,1), down-left (1,-1), down-right (1,1); 0 outside the image.
+ * A graph handle also holds s(1) = L_alpha^-1 1 per image (one CG solve per image at
+ * creation, all channels share the graph) and the solver's buffers, sized once for the
+ * batch, so the solves allocate nothing.
+ * Solves: one system per (image, channel), all N*C of them in one call, system index
+ * image * C + channel. Conjugate gradient from x0 = 0 (or the warm start) until
+ * ||b - L x||_2 <= tolerance * ||b||_2 (checked with the true residual) or max_iterations;
+ * a converged system costs nothing more; b = 0 gives x = 0 after 0 iterations. Vectors are
+ * float; dot products accumulate in double (reference: sequentially; fast CPU: over SIMD
+ * lanes; CUDA: block tree reductions); the matvec is double-summed in the reference, float
+ * (fma) in the fast CPU and CUDA kernels. A solve makes no host transfer and no
+ * synchronisation: the per-system iterations and final relative residuals stay in device
+ * memory until ac_smoothing_last_report reads them. Non-finite values in b, z or g are not
+ * checked (that would need a device read) and give non-finite outputs.
+ * Backends: the context's (reference, fast CPU, CUDA), as for every op. One call at a time
+ * per graph (a graph's calls are serialised by a lock). */
+
+typedef enum { AC_FEATURE_KERNEL_LAPLACIAN = 0, AC_FEATURE_KERNEL_GAUSSIAN = 1 } ac_feature_kernel;
+
+typedef struct {
+  int32_t neighbours;     /* 4 or 8                                                      */
+  int32_t kernel;         /* ac_feature_kernel                                           */
+  float sigma_feature;    /* sigma_f > 0 (pixel values in [0,1])                         */
+  float sigma_spatial;    /* sigma_s > 0                                                 */
+  float alpha;            /* in (0, 1)                                                   */
+  float tolerance;        /* relative residual, >= 0 (0: always max_iterations)          */
+  int32_t max_iterations; /* >= 1                                                        */
+} ac_smoothing_params;
+
+/* The defaults: 4 neighbours, Laplacian kernel, sigma_f = 0.1 (the thesis gives none),
+ * sigma_s = 1, alpha = 0.95 (thesis, MNIST), tolerance 1e-5, 50 iterations. */
+AC_API ac_status ac_smoothing_params_default(ac_smoothing_params* out);
+
+typedef struct ac_smoothing_graph ac_smoothing_graph;
+
+/* Builds the graphs of images (f32 [N, C, H, W] on ctx, finite; values are meant to be in
+ * [0,1], which sigma_f is scaled for, but are not required to be) and s(1). Refused: a
+ * parameter out of range (AC_ERR_INVALID_ARGUMENT naming it), another rank
+ * (AC_ERR_SHAPE), NaN/inf pixels (AC_ERR_NON_FINITE). Makes host transfers (the finiteness
+ * check, and a check that s(1) came out positive). The graph keeps ctx alive. */
+AC_API ac_status ac_smoothing_graph_create(ac_context* ctx, const ac_tensor* images,
+                                           const ac_smoothing_params* params,
+                                           ac_smoothing_graph** out);
+/* NULL is a no-op; a second destroy is AC_ERR_INVALID_ARGUMENT. */
+AC_API ac_status ac_smoothing_graph_destroy(ac_smoothing_graph* graph);
+/* shape[0..3] <- N, C, H, W of the images the graph was built from. */
+AC_API ac_status ac_smoothing_graph_shape(const ac_smoothing_graph* graph, int64_t* shape);
+/* weights (f32 [N, K, H, W]) <- the stencil of W'. */
+AC_API ac_status ac_smoothing_graph_weights(ac_context* ctx, const ac_smoothing_graph* graph,
+                                            ac_tensor* weights);
+/* s1 (f32 [N, 1, H, W]) <- s(1) = L_alpha^-1 1 of each image. */
+AC_API ac_status ac_smoothing_graph_ones_response(ac_context* ctx, const ac_smoothing_graph* graph,
+                                                  ac_tensor* s1);
+
+/* The calls below take tensors of the images' shape [N, C, H, W] on the graph's context
+ * (AC_ERR_SHAPE otherwise); input and output must not share storage (AC_ERR_INVALID_ARGUMENT);
+ * outputs are overwritten. warm_start != 0: CG starts from the output's current content
+ * (ac_smoothing_smooth: from r (.) s(1), i.e. the x that r came from), else from 0. */
+/* y = L_alpha v per (image, channel). */
+AC_API ac_status ac_smoothing_apply(ac_context* ctx, const ac_smoothing_graph* graph,
+                                    const ac_tensor* v, ac_tensor* y);
+/* x = L_alpha^-1 b per (image, channel): s_alpha(b), eq. 4.4. */
+AC_API ac_status ac_smoothing_solve(ac_context* ctx, ac_smoothing_graph* graph, const ac_tensor* b,
+                                    ac_tensor* x, int32_t warm_start);
+/* r = s_hat_alpha(z) = s_alpha(z) / s(1) element-wise per pixel, the same s(1) for every
+ * channel (eq. 4.5). */
+AC_API ac_status ac_smoothing_smooth(ac_context* ctx, ac_smoothing_graph* graph, const ac_tensor* z,
+                                     ac_tensor* r, int32_t warm_start);
+/* gz = s_hat_alpha^T(g) = L_alpha^-1 (g / s(1)) (eq. 4.15; L_alpha is symmetric). */
+AC_API ac_status ac_smoothing_smooth_adjoint(ac_context* ctx, ac_smoothing_graph* graph,
+                                             const ac_tensor* g, ac_tensor* gz,
+                                             int32_t warm_start);
+/* Copies the last solve's (ac_smoothing_solve/_smooth/_smooth_adjoint) per-system CG
+ * iterations and final relative residuals ||b' - L x|| / ||b'|| (0 when b' = 0) to host
+ * memory: count must be N*C; either pointer may be NULL. A device->host transfer.
+ * AC_ERR_INVALID_ARGUMENT before the first solve. */
+AC_API ac_status ac_smoothing_last_report(ac_smoothing_graph* graph, int32_t* iterations,
+                                          float* residuals, int64_t count);
+/* The same for the solve of s(1) at creation: count must be N (one system per image). */
+AC_API ac_status ac_smoothing_ones_report(ac_smoothing_graph* graph, int32_t* iterations,
+                                          float* residuals, int64_t count);
+
 /* ---------------------------------------------------------------- benchmarking */
 
 /* The CPU SGEMM rate the benchmarks quote convolution throughput against: the median over

@@ -72,6 +72,38 @@ struct AttackRowsT {
 };
 using AttackRows = AttackRowsT<float>;
 
+// Graph-Laplacian smoothing (advcore.h, "Graph-Laplacian smoothing"; reference kernels in
+// src/cpu/reference_smoothing.h). Images [n, c, h, w]; the stencil of the normalised
+// affinity W' = D^-1/2 W D^-1/2 is [n][k][h*w] (slot order in reference_smoothing.h).
+struct SmoothingGraphShape {
+  int64_t n = 0, c = 0, h = 0, w = 0;
+  int32_t k = 4;       // neighbours: 4 or 8
+  int32_t kernel = 0;  // feature kernel: 0 = Laplacian, 1 = Gaussian
+  float sigma_f = 0.1f, sigma_s = 1.0f;
+};
+
+// What a batched CG solve reads and writes: L_alpha x = b' for `systems` systems of h*w
+// unknowns, system s on graph s / per_graph (one graph per image, shared by its channels).
+// mode 0: b' = b, x in/out plain; mode 1 (smoothing): b' = b, a warm x0 is x * s1 and the
+// output is x / s1; mode 2 (adjoint): b' = b / s1. iterations/residuals get, per system, the
+// CG iterations done and ||b' - L x|| / ||b'|| (0 when b' = 0).
+struct CgProblem {
+  int64_t systems = 0, per_graph = 1, h = 0, w = 0;
+  int32_t k = 4, mode = 0, max_iter = 1;
+  bool warm = false;
+  float alpha = 0.95f, tol = 0.0f;
+  const float* weights = nullptr;  // [systems / per_graph][k][h*w]
+  const float* s1 = nullptr;       // [systems / per_graph][h*w], modes 1 and 2
+  const float* b = nullptr;        // [systems][h*w]
+  float* x = nullptr;              // [systems][h*w]
+  float* work = nullptr;           // [systems][cg_work_per_system(h, w)]
+  int32_t* iterations = nullptr;   // [systems]
+  float* residuals = nullptr;      // [systems]
+};
+// Scratch floats one CG system needs: r, q and p, p with a zero halo of w + 1 on each side
+// (so that the fast stencil needs no bounds checks).
+inline int64_t cg_work_per_system(int64_t h, int64_t w) { return 3 * (h * w + 2 * (w + 1)); }
+
 enum class Loss : int32_t {
   CrossEntropy = 0,
   LogProbMargin = 1,
@@ -206,6 +238,16 @@ class Backend {
   virtual void jsma_step(const AttackRows& o, const float* grad_target, const float* grad_other,
                          float* domain, int32_t* changed, int32_t* active, float theta,
                          int64_t max_changed);
+
+  // ---- graph-Laplacian smoothing (CgProblem / SmoothingGraphShape above). Every shape and
+  // parameter has been checked by api_smoothing.cpp. The defaults refuse (not_implemented).
+  // weights <- the normalised stencil of each image of `images` [n, c, h, w].
+  virtual void smoothing_graph_build(const SmoothingGraphShape& s, const float* images,
+                                     float* weights);
+  // y <- L_alpha v for every system (p.b, p.x, p.work, p.iterations, p.residuals unused).
+  virtual void smoothing_apply(const CgProblem& p, const float* v, float* y);
+  // The batched conjugate-gradient solve described at CgProblem.
+  virtual void smoothing_cg(const CgProblem& p);
 
   // ---- CUDA graphs (stream capture), optional. nullptr when this backend can capture;
   // otherwise why not (the CPU backends run every call eagerly: nothing to capture).

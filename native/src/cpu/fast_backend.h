@@ -94,6 +94,12 @@ class CpuFastBackend final : public Backend {
   void project_linf(int64_t n, int64_t d, const float* center, const float* eps,
                     float* y) override;
 
+  // fast_smoothing.cpp
+  void smoothing_graph_build(const SmoothingGraphShape& s, const float* images,
+                             float* weights) override;
+  void smoothing_apply(const CgProblem& p, const float* v, float* y) override;
+  void smoothing_cg(const CgProblem& p) override;
+
  private:
   // Samples per im2col chunk for this convolution (>= 1) under a column budget in bytes.
   int64_t conv_chunk(const ConvShape& s, size_t budget) const;

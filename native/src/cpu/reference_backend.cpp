@@ -6,6 +6,7 @@
 #include "core/context.h"
 #include "host_memory.h"
 #include "reference.h"
+#include "reference_smoothing.h"
 
 namespace ac {
 namespace {
@@ -154,6 +155,19 @@ class CpuReferenceBackend final : public Backend {
     ref::project_linf(n, d, center, eps, y);
   }
   void quantize8(int64_t count, float* x) override { ref::quantize8(count, x); }
+
+  // Graph-Laplacian smoothing: the plain kernels of reference_smoothing.h.
+  void smoothing_graph_build(const SmoothingGraphShape& s, const float* images,
+                             float* weights) override {
+    ref::smoothing_graph_build(s, images, weights);
+  }
+  void smoothing_apply(const CgProblem& p, const float* v, float* y) override {
+    ref::smoothing_apply(p.systems, p.per_graph, p.h, p.w, p.k, p.alpha, p.weights, v, y);
+  }
+  void smoothing_cg(const CgProblem& p) override {
+    ref::smoothing_cg(p.systems, p.per_graph, p.h, p.w, p.k, p.mode, p.warm, p.max_iter, p.alpha,
+                      p.tol, p.weights, p.s1, p.b, p.x, p.iterations, p.residuals);
+  }
 
   // Fused attack steps: the host defaults of Backend (cpu/attack_steps.cpp), one thread.
   int host_threads() const override { return 1; }

@@ -705,6 +705,45 @@ class CudaBackend final : public Backend {
            grad_other, domain, changed, active, theta, max_changed);
   }
 
+  // ---------------------------------------------------------------- graph-Laplacian smoothing
+  // smoothing.cu: the graph in two per-pixel kernels (degrees in a double scratch), the
+  // matvec per pixel, the CG one block per system. No host transfer, no synchronisation.
+
+  static AcCgArgs cg_args(const CgProblem& p) {
+    return AcCgArgs{p.systems, p.per_graph, p.h, p.w, p.weights, p.s1, p.b, p.x, p.work,
+                    p.iterations, p.residuals, p.k, p.mode, p.warm ? 1 : 0, p.max_iter,
+                    p.alpha, p.tol};
+  }
+
+  void smoothing_graph_build(const SmoothingGraphShape& s, const float* images,
+                             float* weights) override {
+    const int64_t pixels = s.n * s.h * s.w;
+    if (pixels <= 0) return;
+    bind();
+    const AcGraphArgs a{s.n, s.c, s.h, s.w, s.k, s.kernel, s.sigma_f, s.sigma_s};
+    Scratch degree(*this, static_cast<size_t>(pixels) * sizeof(double));
+    double* d = static_cast<double*>(degree.get());
+    launch(k_.ac_graph_degrees, "ac_graph_degrees", elementwise_grid(pixels), kThreads, a, images,
+           d);
+    launch(k_.ac_graph_weights, "ac_graph_weights", elementwise_grid(pixels), kThreads, a, images,
+           static_cast<const double*>(d), weights);
+  }
+  void smoothing_apply(const CgProblem& p, const float* v, float* y) override {
+    const int64_t total = p.systems * p.h * p.w;
+    if (total <= 0) return;
+    bind();
+    launch(k_.ac_laplacian_apply, "ac_laplacian_apply", elementwise_grid(total), kThreads,
+           cg_args(p), v, y);
+  }
+  void smoothing_cg(const CgProblem& p) override {
+    if (p.systems <= 0) return;
+    bind();
+    // A warp per 32 pixels up to kThreads: small images do not idle most of a block.
+    const int64_t hw = p.h * p.w;
+    const unsigned threads = static_cast<unsigned>(std::min<int64_t>(kThreads, (hw + 31) / 32 * 32));
+    launch(k_.ac_cg_solve, "ac_cg_solve", block_grid(p.systems), threads, cg_args(p));
+  }
+
   // ---------------------------------------------------------------- CUDA graphs
   // Stream capture in relaxed mode (the caching allocator may cuMemAlloc meanwhile). Blocks
   // freed during a capture may be used by the graph, so they are parked (retired_) rather

@@ -41,11 +41,38 @@ struct AcAttackArgs {
   float margin;
 };
 
+// Graph-Laplacian smoothing (smoothing.cu; ac::SmoothingGraphShape and ac::CgProblem on the
+// host, src/core/backend.h). Images [n, c, h, w]; stencil [n][k][h*w].
+struct AcGraphArgs {
+  int64_t n, c, h, w;
+  int32_t k;       // 4 or 8 neighbours
+  int32_t kernel;  // 0 = Laplacian, 1 = Gaussian
+  float sigma_f, sigma_s;
+};
+
+// One batched CG solve: system s on graph s / per_graph; mode 0 plain, 1 smoothing (warm x0 =
+// x * s1, output x / s1), 2 adjoint (b' = b / s1). work: cg_work_per_system(h, w) floats per
+// system (r, p, q).
+struct AcCgArgs {
+  int64_t systems, per_graph, h, w;
+  const float* weights;
+  const float* s1;
+  const float* b;
+  float* x;
+  float* work;
+  int32_t* iterations;
+  float* residuals;
+  int32_t k, mode, warm, max_iter;
+  float alpha, tol;
+};
+
 #if defined(__cplusplus) && __cplusplus >= 201103L
 static_assert(sizeof(AcConvArgs) == 9 * 8 + 4 * 4, "AcConvArgs layout");
 static_assert(sizeof(AcPoolArgs) == 6 * 8 + 6 * 4, "AcPoolArgs layout");
 static_assert(sizeof(AcBnArgs) == 3 * 8, "AcBnArgs layout");
 static_assert(sizeof(AcAttackArgs) == 3 * 8 + 7 * 8 + 2 * 4, "AcAttackArgs layout");
+static_assert(sizeof(AcGraphArgs) == 4 * 8 + 4 * 4, "AcGraphArgs layout");
+static_assert(sizeof(AcCgArgs) == 4 * 8 + 7 * 8 + 6 * 4, "AcCgArgs layout");
 #endif
 
 // Kind codes shared by host and device (they mirror ac::Activation and ac::Loss).
