@@ -5,7 +5,8 @@ namespace AdvCore.Bench;
 /// <summary>
 /// <c>AdvCore.Bench [BenchmarkDotNet arguments]</c> runs the BenchmarkDotNet suite (e.g.
 /// <c>--filter '*C4*' --job short</c>); <c>AdvCore.Bench peer --out DIR --device cpu|cuda [--quick]</c>
-/// writes the AdvCore side of the PyTorch comparison (bench/peers/run.sh).
+/// writes the AdvCore side of the PyTorch comparison (bench/peers/run.sh);
+/// <c>AdvCore.Bench cg-peer --out DIR</c> the AdvCore side of the scipy CG comparison (bench/peers/cg_scipy.py).
 /// </summary>
 public static class Program
 {
@@ -14,6 +15,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "peer") return PeerMode.Run(args[1..]);
         if (args.Length > 0 && args[0] == "check") return CheckMode.Run(args[1..]);
         if (args.Length > 0 && args[0] == "loop") return LoopMode.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "cg-peer") return CgPeerMode.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchConfig.Create());
         return 0;
     }
