@@ -38,7 +38,25 @@ public static class ThesisTables
     private const string Seed = "H. Zhang 2021 (thesis), ../shared/seeds/000_a99325e373d40cc4.txt";
 
     /// <summary>The names <see cref="Get"/> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["table-5.1", "table-5.2", "table-5.3"];
+    public static IReadOnlyList<string> Names { get; } = ["table-4.1", "table-4.2", "table-5.1", "table-5.2", "table-5.3"];
+
+    /// <summary>Table 4.1: the smooth attacks beside their originals (white box, thesis §4.4.2).</summary>
+    public static ThesisTable Table41 { get; } = new("table-4.1", "Smooth attacks: P_suc and D̄ of FGSM, I-FGSM, PGD2, C&W, qPGD2, sC&W (white box)",
+        true, Seed + ", Table 4.1, line 1154 (MNIST C4 and ImageNet InceptionV3 columns; parameters line 1138)",
+        Smooth(
+        [
+            [0.89, 5.02, 0.97, 5.92], [1.00, 2.69, 1.00, 5.54], [1.00, 1.71, 1.00, 1.80],
+            [1.00, 2.49, 0.99, 4.91], [0.97, 3.36, 0.96, 2.10], [1.00, 1.97, 0.99, 3.00],
+        ]));
+
+    /// <summary>Table 4.2: the same attacks against a network adversarially trained against FGSM (thesis §4.4.3).</summary>
+    public static ThesisTable Table42 { get; } = new("table-4.2", "Smooth attacks against a network adversarially trained against FGSM",
+        true, Seed + ", Table 4.2, line 1205 (MNIST C4 and ImageNet InceptionV3 columns)",
+        Smooth(
+        [
+            [0.15, 4.53, 0.06, 6.40], [1.00, 3.48, 0.97, 29.94], [1.00, 2.52, 1.00, 3.89],
+            [0.93, 3.03, 0.95, 6.43], [0.99, 2.94, 0.69, 7.86], [0.99, 2.39, 0.75, 6.22],
+        ]));
 
     /// <summary>Table 5.1: BP on ImageNet with three quantization strategies, 20 and 100 iterations.</summary>
     public static ThesisTable Table51 { get; } = new("table-5.1", "BP with different quantization strategies (rounding at the end, at each iteration, Q_IN/Q_OUT)",
@@ -94,6 +112,8 @@ public static class ThesisTables
         string key = name.Trim().ToLowerInvariant().Replace("table", "", StringComparison.Ordinal).Trim('-', '_', ' ');
         return key switch
         {
+            "4.1" => Table41,
+            "4.2" => Table42,
             "5.1" => Table51,
             "5.2" => Table52,
             "5.3" => Table53,
@@ -108,6 +128,33 @@ public static class ThesisTables
         if (table == Table51) return "imagenet";
         string d = dataset.Trim().ToLowerInvariant().Replace("-", "", StringComparison.Ordinal);
         return d is "mnist" or "cifar10" ? d : null;
+    }
+
+    // Rows of Tables 4.1/4.2 with the parameters of §4.4.1 (line 1138): FGSM ε = 0.3; I-FGSM ε = 0.3,
+    // α = 0.08; PGD2 and qPGD2 over the target distortions D ∈ {1, …, 6} of Fig. 4.5 (α = ε/2; the
+    // single ε = 5, α = 3 of line 1138 is the transfer setting of §4.4.4); C&W and sC&W with m = 1,
+    // η = 0.1, c = 15 on the 5×20 schedule of Chapter 5 (Chapter 4 gives no iteration count); the
+    // smoothing is the sC&W/qPGD2 default (Laplacian kernel, α = 0.95). numbers[i] = MNIST, ImageNet
+    // (InceptionV3) × (P_suc, D̄).
+    private static ThesisRow[] Smooth(double[][] numbers)
+    {
+        var targets = new Dictionary<string, string> { ["epsilons"] = "1,2,3,4,5,6" };
+        var cw = new Dictionary<string, string> { ["initialconstant"] = "15", ["learningrate"] = "0.1", ["margin"] = "1" };
+        (string Attack, int Iterations, string Grads, Dictionary<string, string> Parameters)[] runs =
+        [
+            ("fgsm", 1, "1", new() { ["epsilons"] = "0.3" }),
+            ("ifgsm", 20, "20", new() { ["epsilons"] = "0.3", ["stepsize"] = "0.08", ["stepfraction"] = "1" }),
+            ("pgd2", 20, "20", targets),
+            ("cw", 20, "5×20", cw),
+            ("qpgd2", 20, "20", targets),
+            ("scw", 20, "5×20", []),
+        ];
+        return [.. runs.Select((r, i) => new ThesisRow(r.Attack, r.Iterations, r.Grads, null, r.Parameters,
+            new Dictionary<string, ThesisNumbers>
+            {
+                ["mnist"] = new(numbers[i][0], numbers[i][1]),
+                ["imagenet"] = new(numbers[i][2], numbers[i][3]),
+            }))];
     }
 
     private static ThesisRow Bp51(int iterations, string variant, string rounding, double pSuc, double meanL2) =>

@@ -8,9 +8,6 @@ namespace AdvCore.Attacks;
 /// </summary>
 public sealed class CarliniWagner : Attack<CarliniWagnerOptions>
 {
-    // Upper bound meaning "no successful λ yet" (as in Carlini & Wagner's code).
-    private const float Unbounded = 1e10f;
-
     /// <summary>Creates C&amp;W (the thesis MNIST 5×20 setting when <paramref name="options"/> is null).</summary>
     public CarliniWagner(CarliniWagnerOptions? options = null) : base(options ?? new CarliniWagnerOptions()) { }
 
@@ -42,11 +39,7 @@ public sealed class CarliniWagner : Attack<CarliniWagnerOptions>
         var lambdaT = s.NewScalars(o.InitialConstant);
         var found = s.NewFlags(0);
         var last = s.NewFlags(0);
-        var lambda = new float[s.N];
-        var lower = new float[s.N];
-        var upper = new float[s.N];
-        Array.Fill(lambda, o.InitialConstant);
-        Array.Fill(upper, Unbounded);
+        var search = new ConstantSearch(s.N, o.InitialConstant);
         var zeros = new int[s.N];
         // κ of C&W is the criterion's margin when one is asked for: the loss keeps pushing until it holds.
         float mu = Math.Max(o.Margin, s.Criterion.Margin);
@@ -68,20 +61,8 @@ public sealed class CarliniWagner : Attack<CarliniWagnerOptions>
             AttackSteps.KeepBest(s.Operands(y, logits: s.Logits(y), bestY: runBest, bestNorm: runBestNorm), last);
             if (b + 1 == o.BinarySteps) break;
             int[] f = found.ToInt32Array(), l = last.ToInt32Array();
-            for (int i = 0; i < s.N; i++)
-            {
-                if (f[i] != 0 || l[i] != 0)
-                {
-                    upper[i] = Math.Min(upper[i], lambda[i]);
-                    if (upper[i] < 1e9f) lambda[i] = (lower[i] + upper[i]) / 2;
-                }
-                else
-                {
-                    lower[i] = Math.Max(lower[i], lambda[i]);
-                    lambda[i] = upper[i] < 1e9f ? (lower[i] + upper[i]) / 2 : lambda[i] * 10;
-                }
-            }
-            lambdaT.CopyFrom(lambda);
+            search.Update(i => f[i] != 0 || l[i] != 0);
+            lambdaT.CopyFrom(search.Values);
         }
         s.Offer(runBest);
         s.Offer(y);

@@ -1,10 +1,15 @@
 namespace AdvCore.Attacks;
 
-/// <summary>The loop shared by I-FGSM and PGD: per budget, K fused projected steps, then offer the run's best and last iterates.</summary>
+/// <summary>
+/// The loop shared by I-FGSM, PGD and qPGD₂: per budget, K fused projected steps, then offer the
+/// run's best and last iterates. <c>direction</c>, when given, maps each gradient to the tensor
+/// the step follows instead (qPGD₂: the smoothed gradient); the step normalises it as usual.
+/// </summary>
 internal static class ProjectedGradient
 {
     internal static void RunBudgets(AttackSession s, AttackNorm norm, IReadOnlyList<float> epsilons, int iterations,
-                                    Func<float, float> stepFor, bool randomStart, LossKind loss, bool quantizeEach, ulong seed)
+                                    Func<float, float> stepFor, bool randomStart, LossKind loss, bool quantizeEach, ulong seed,
+                                    Func<Tensor, Tensor>? direction = null)
     {
         var y = s.NewLike();
         var runBest = s.NewLike();
@@ -25,7 +30,8 @@ internal static class ProjectedGradient
             for (int i = 0; i < iterations; i++)
             {
                 var g = s.Gradient(y, loss);
-                AttackSteps.PgdStep(s.Operands(y, g.Gradient, g.Logits, runBest, runBestNorm), eps, alpha, norm, sign, quantizeEach);
+                var step = direction is null ? g.Gradient : direction(g.Gradient);
+                AttackSteps.PgdStep(s.Operands(y, step, g.Logits, runBest, runBestNorm), eps, alpha, norm, sign, quantizeEach);
             }
             s.Offer(runBest, e);
             s.Offer(y, e);
