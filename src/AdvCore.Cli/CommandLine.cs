@@ -19,6 +19,7 @@ internal static class CommandLine
         root.Subcommands.Add(MergeCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(DevicesCommand.Create());
+        root.Subcommands.Add(MagnifyCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -15,7 +15,7 @@ namespace AdvCore.Cli;
 /// ~/.cache/advcore/models/c4-mnist-1epoch.safetensors, else trains one epoch with the default
 /// TrainingOptions and caches it), evaluates it on the test set, attacks the first N test images
 /// with BP (20 iterations) and DDN (100 iterations), and writes the result records, the operating
-/// characteristic chart and an image grid.
+/// characteristic chart and an image grid with the adversarial magnification rows (<see cref="MagnifiedGrid"/>).
 /// </summary>
 internal static class DemoCommand
 {
@@ -88,17 +88,18 @@ internal static class DemoCommand
             string chart = Path.Combine(folder, "operating-characteristic.png");
             OperatingCharacteristicChart.Save(chart, runs.Select(r => r.Record).ToList(), $"BP 20 vs DDN 100, {loaded.Architecture.Name} on MNIST");
             files.Add(chart);
-            // Columns 1-8: BP 20 on the first attacked images; 9-16: DDN 100 on the same images.
+            // Columns 1-8: BP 20 on the first attacked images; 9-16: DDN 100 on the same images;
+            // rows as MagnifiedGrid (the last two: adversarial magnification, thesis §4.5).
             var examples = runs.SelectMany(r => r.Examples).ToList();
             if (examples.Count > 0)
             {
                 string grid = Path.Combine(folder, "adversarial-grid.png");
-                AdversarialGrid.Save(grid, examples, slice.Shape);
+                MagnifiedGrid.Save(grid, runs.Select(r => new MagnifiedGridBlock(r.Record.Label, r.Examples)).ToList(), slice.Shape);
                 files.Add(grid);
             }
             Console.WriteLine($"wrote into {Path.GetFullPath(folder)} ({total.Elapsed.TotalSeconds:F1} s in all):");
             foreach (var f in files) Console.WriteLine($"  {f}  ({new FileInfo(f).Length:N0} bytes)");
-            if (examples.Count > 0) Console.WriteLine("  (adversarial-grid.png: rows original / adversarial / perturbation; columns 1-8 BP 20, 9-16 DDN 100 on the same images)");
+            if (examples.Count > 0) Console.WriteLine($"  (adversarial-grid.png: rows {string.Join(" / ", MagnifiedGrid.RowNames)}; columns 1-8 BP 20, 9-16 DDN 100 on the same images)");
             return 0;
         });
         return command;
