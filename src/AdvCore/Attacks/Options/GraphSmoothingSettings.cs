@@ -36,5 +36,15 @@ public abstract record GraphSmoothingSettings : AttackOptions
     };
 
     /// <inheritdoc />
-    public override void Validate() => Smoothing().Validate();
+    public override void Validate()
+    {
+        // Checked under the attack's own option names (cg-tolerance, not the operator's Tolerance).
+        if (Neighbours is not (4 or 8))
+            throw new ArgumentOutOfRangeException(nameof(Neighbours), Neighbours, $"{nameof(Neighbours)} must be 4 or 8 (got {Neighbours})");
+        OptionChecks.Defined(Kernel, nameof(Kernel));
+        OptionChecks.Positive(SigmaFeature, nameof(SigmaFeature));
+        OptionChecks.InRange(Alpha, 0, 1, nameof(Alpha), loOpen: true, hiOpen: true);
+        OptionChecks.NonNegative(CgTolerance, nameof(CgTolerance));
+        OptionChecks.AtLeast(CgIterations, 1, nameof(CgIterations));
+    }
 }
