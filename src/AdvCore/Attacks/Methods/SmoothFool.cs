@@ -39,8 +39,11 @@ public sealed class SmoothClipStatistics
 /// ∇logsumexp(u), so ∇CE_{c(x)} − ∇CE_{c(x_p)} is the logit-gradient difference), w̃ = g ∗ w
 /// (Gaussian σ_g, <see cref="GaussianLowPass"/>), r_i = (wᵀ(x_p − x_i) / wᵀw̃)·w̃ (eq. 7; the two
 /// dots are read to the host once per iteration), r_i ← SmoothClip(x_i, r_i, g)
-/// (<see cref="SmoothClip"/>), x_{i+1} = x_i + r_i. When quantising, x_{i+1} is rounded to the
-/// 8-bit grid and judged there, as DeepFool does. An image stops (and stops being charged
+/// (<see cref="SmoothClip"/>), x_{i+1} = x_i + r_i. Iterates stay real-valued; when quantising, each
+/// is judged on the 8-bit grid (<see cref="AttackSession.Offer"/>) and the inner DeepFool starts
+/// from and judges the rounded iterate, so an image goes on until its rounded version is
+/// adversarial. <see cref="SmoothFoolOptions.StepOvershoot"/> (0 by default, as in the paper) can
+/// lengthen each step. An image stops (and stops being charged
 /// gradients) once it is adversarial, or when its projection degenerates (w = 0 or wᵀw̃ ≤ 0:
 /// DeepFool found no boundary); every iterate is offered (one forward pass per iteration).
 /// </summary>
@@ -87,8 +90,11 @@ public sealed class SmoothFool : Attack<SmoothFoolOptions>
         for (int it = 0; it < o.MaxIterations && live.Any(l => l); it++)
         {
             // Line 5-6: x_p = x_i + DeepFool(x_i), real-valued (it only linearises the boundary).
+            // When quantising, DeepFool starts from and judges the rounded iterate (its own
+            // rounding-aware mode), so x_p is past the boundary of what Offer will judge.
             xp.CopyFrom(xi);
-            deepFool.Run(xi, xp, live, quantize: false);
+            if (s.Quantize) Ops.Quantize8(xp);
+            deepFool.Run(xi, xp, live, s.Quantize);
             // Line 7: w = ∇CE_{c(x)}(x_p) − ∇CE_{c(x_p)}(x_p) = ∇u_{c(x_p)} − ∇u_{c(x)}.
             var atLabel = s.Gradient(xp, LossKind.CrossEntropy, 0, s.Labels, live);
             w.CopyFrom(atLabel.Gradient);
@@ -104,7 +110,7 @@ public sealed class SmoothFool : Attack<SmoothFoolOptions>
             float[] nh = num.ToArray(), dh = den.ToArray();
             for (int i = 0; i < s.N; i++)
             {
-                float r = live[i] && dh[i] > 0 ? nh[i] / dh[i] : 0f;
+                float r = live[i] && dh[i] > 0 ? (1 + o.StepOvershoot) * nh[i] / dh[i] : 0f;
                 if (!float.IsFinite(r) || (live[i] && !(dh[i] > 0))) r = 0f;
                 if (live[i] && r == 0f) live[i] = false; // no boundary to project on: give up on it
                 rhoHost[i] = r;
@@ -113,10 +119,11 @@ public sealed class SmoothFool : Attack<SmoothFoolOptions>
             Ops.BatchScale(rho, wt); // wt is now r_i (0 for images that stopped)
             // Line 10: SmoothClip keeps x_i + r_i in [0,1] smoothly.
             ClipStatistics.Add(clip.Apply(xi, wt, o.SigmaG, o.ClipStep, o.ClipIterations));
-            // Line 11: x_{i+1} = x_i + r_i, on the grid when quantising (the iterate is judged there).
+            // Line 11: x_{i+1} = x_i + r_i.
+            // The iterate stays real-valued (a rounded one would lose every step smaller than half
+            // a level per pixel, which smooth steps often are); Offer judges its rounding.
             Ops.Add(xi, wt, xi);
-            if (s.Quantize) Ops.Quantize8(xi);
-            else Ops.Clip01(xi);
+            Ops.Clip01(xi);
             s.Offer(xi);
             float[] best = s.BestDistortions();
             for (int i = 0; i < s.N; i++)
