@@ -648,6 +648,34 @@ AC_API ac_status ac_smoothing_last_report(ac_smoothing_graph* graph, int32_t* it
 AC_API ac_status ac_smoothing_ones_report(ac_smoothing_graph* graph, int32_t* iterations,
                                           float* residuals, int64_t count);
 
+/* ---------------------------------------------------------------- Gaussian low-pass and SmoothClip
+ * SmoothFool (Dabouei et al., seed 001 §3-4): the low-pass filters g (sigma_g) and h (sigma_h)
+ * and Algorithm 1's out-of-range test. Reference kernels: src/cpu/reference_lowpass.h. */
+
+/* y = g_sigma * x per plane: x, y f32 [N, C, H, W] (same shape; y may be x). The filter is an
+ * isotropic, separable Gaussian, "kernel width 5 sigma": radius R = max(1, ceil(2.5 sigma)),
+ * taps g_j = exp(-j^2 / (2 sigma^2)) / Z for j in [-R, R], Z their sum (the 2-D kernel g_i g_j
+ * sums to 1). Zero padding 'same', as torch conv2d(padding = R) would: samples outside the
+ * plane count as 0, so near the borders (and everywhere when 2R+1 exceeds the image) the
+ * output is dimmer than the input. Taps further than the plane is long touch nothing and are
+ * skipped, so any sigma works on any size (sigma = 100 on 32x32 costs what sigma = 13 does).
+ * A pass along W, then one along H; accumulation is double in the reference, float in the
+ * fast CPU and CUDA kernels. sigma must be finite, > 0 and <= 1e6. */
+AC_API ac_status ac_gaussian_blur(ac_context* ctx, const ac_tensor* x, float sigma, ac_tensor* y);
+
+/* SmoothClip's test and update coefficients (Algorithm 1, lines 4-8) over x, r f32 [N, ...]
+ * (same shape), z = x + r, per sample i:
+ *   m1 = 1[z > 1], m0 = 1[z < 0] element-wise (0 or 1; m0, m1 shaped like x);
+ *   a1[i] = -eps * max(max_j z_ij - 1, 0), a0[i] = -eps * min(min_j z_ij, 0) (f32 [N]);
+ *   outside[i] = 1 when some z_ij lies outside [0, 1], else 0 (i32 [N]).
+ * One SmoothClip iteration is then r += a1 (g * m1) + a0 (g * m0) (ac_gaussian_blur on the
+ * masks, ac_batch_axpy): samples already inside have a0 = a1 = 0 and masks of 0, so a batch
+ * iterates as a whole. eps (the step) must be finite and > 0; m0 and m1 must not share memory
+ * with x, r or each other. */
+AC_API ac_status ac_smooth_clip_masks(ac_context* ctx, const ac_tensor* x, const ac_tensor* r,
+                                      float eps, ac_tensor* m0, ac_tensor* m1, ac_tensor* a0,
+                                      ac_tensor* a1, ac_tensor* outside);
+
 /* ---------------------------------------------------------------- benchmarking */
 
 /* The CPU SGEMM rate the benchmarks quote convolution throughput against: the median over

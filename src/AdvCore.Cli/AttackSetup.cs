@@ -86,7 +86,10 @@ internal static class AttackSetup
 
     /// <summary>One line of statistics, e.g. "P_suc 1.000  D̄ 1.452  P_upp 0.861 (D_upp 2)  # grads 20  12.3 s".</summary>
     public static string Summary(AttackRunRecord r) => string.Create(CultureInfo.InvariantCulture,
-        $"P_suc {r.PSuc:F3}  D̄ {Mean(r)}  P_upp {r.PUpp:F3} (D_upp {r.DUpp:G3})  # grads {r.Planned.Gradients} (mean spent {r.Gradients:F1}, forwards {r.Forwards:F1})  {r.Seconds:F1} s  [N = {r.Correct} of {r.Count}]");
+        $"P_suc {r.PSuc:F3}  D̄ {Mean(r)}  P_upp {r.PUpp:F3} (D_upp {r.DUpp:G3})  # grads {r.Planned.Gradients} (mean spent {r.Gradients:F1}, forwards {r.Forwards:F1})  {r.Seconds:F1} s  [N = {r.Correct} of {r.Count}]  Ω_n×10³ {Milli(r.MeanOmegaN)}");
+
+    /// <summary>A roughness value ×10³ (SmoothFool Table 1's unit), "–" when not measured.</summary>
+    public static string Milli(double? v) => v is double d ? (1e3 * d).ToString("F1", CultureInfo.InvariantCulture) : "–";
 
     public static string Mean(AttackRunRecord r) => r.MeanL2 is double m ? m.ToString("F3", CultureInfo.InvariantCulture) : "–";
 

@@ -20,7 +20,7 @@ internal static class ReproduceCommand
 {
     public static Command Create()
     {
-        var table = new Argument<string>("table") { Description = string.Join(", ", ThesisTables.Names) };
+        var table = new Argument<string>("table") { Description = string.Join(", ", ThesisTables.Names.Concat(SmoothFoolTables.Names)) };
         var model = CommonOptions.ModelFile();
         var dataset = CommonOptions.Dataset();
         var count = new Option<int>("--count") { Description = "Attack the first N test images", DefaultValueFactory = _ => 1000 };
@@ -29,12 +29,22 @@ internal static class ReproduceCommand
         var data = CommonOptions.Data();
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
-        var command = new Command("reproduce", "Run every attack of a thesis table (4.1, 4.2, 5.1, 5.2, 5.3) and print it beside the thesis's numbers");
+        var sigmas = new Option<string?>("--sigmas") { Description = "smoothfool tables: comma-separated σ_g list (default 1,2,3,5 for smoothfool-table-1, 20,60,100 for smoothfool-table-2)" };
+        var command = new Command("reproduce", "Run every attack of a thesis table (4.1, 4.2, 5.1, 5.2, 5.3) or of SmoothFool's Tables 1-2 (smoothfool-table-1, smoothfool-table-2) and print it beside the published numbers");
         command.Arguments.Add(table);
-        foreach (var o in new Option[] { model, dataset, count, batch, output, data, device, threads }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, dataset, count, batch, output, data, device, threads, sigmas }) command.Options.Add(o);
 
         command.SetAction(parse =>
         {
+            string tableName = parse.GetValue(table)!;
+            if (tableName.StartsWith("smoothfool", StringComparison.OrdinalIgnoreCase))
+            {
+                int sfCount = parse.GetValue(count), sfBatch = parse.GetValue(batch);
+                CommonOptions.Check(sfCount >= 1, $"--count must be >= 1 (got {sfCount})");
+                CommonOptions.Check(sfBatch >= 1, $"--batch must be >= 1 (got {sfBatch})");
+                return SmoothFoolReproduce.Run(tableName.ToLowerInvariant(), parse.GetValue(model)!, DatasetCatalog.Normalize(parse.GetValue(dataset)!), sfCount, sfBatch,
+                                               parse.GetValue(output)!, parse.GetValue(data), parse.GetValue(device)!, parse.GetValue(threads), parse.GetValue(sigmas));
+            }
             var thesis = ThesisTables.Get(parse.GetValue(table)!);
             string datasetName = DatasetCatalog.Normalize(parse.GetValue(dataset)!);
             int n = parse.GetValue(count), batchSize = parse.GetValue(batch);

@@ -205,6 +205,16 @@ class Backend {
                             float* y) = 0;
   virtual void quantize8(int64_t count, float* x) = 0;
 
+  // ---- Gaussian low-pass and SmoothClip (semantics in advcore.h, section "Gaussian
+  // low-pass and SmoothClip"; reference kernels in src/cpu/reference_lowpass.h)
+  // y = g_sigma * x over `planes` planes of h x w (separable, zero padding 'same'); y may be x.
+  virtual void gaussian_blur(int64_t planes, int64_t h, int64_t w, float sigma, const float* x,
+                             float* y) = 0;
+  // SmoothClip's out-of-range masks and update coefficients over x, r viewed as [n, d].
+  virtual void smooth_clip_masks(int64_t n, int64_t d, const float* x, const float* r, float eps,
+                                 float* m0, float* m1, float* a0, float* a1,
+                                 int32_t* outside) = 0;
+
   // ---- fused attack steps (semantics in advcore.h, section "fused attack steps"; reference
   // kernels in src/cpu/attack_steps.h). `o` holds the shared operands (AttackRows: rows of
   // [n, d], logits [n, k], labels range-checked, best_y/best_norm both null or both set,

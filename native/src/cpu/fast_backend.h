@@ -99,6 +99,11 @@ class CpuFastBackend final : public Backend {
                              float* weights) override;
   void smoothing_apply(const CgProblem& p, const float* v, float* y) override;
   void smoothing_cg(const CgProblem& p) override;
+  // fast_lowpass.cpp
+  void gaussian_blur(int64_t planes, int64_t h, int64_t w, float sigma, const float* x,
+                     float* y) override;
+  void smooth_clip_masks(int64_t n, int64_t d, const float* x, const float* r, float eps,
+                         float* m0, float* m1, float* a0, float* a1, int32_t* outside) override;
 
  private:
   // Samples per im2col chunk for this convolution (>= 1) under a column budget in bytes.

@@ -9,6 +9,7 @@
 #include "reference_conv.h"
 #include "reference_linear.h"
 #include "reference_loss.h"
+#include "reference_lowpass.h"
 #include "reference_optim.h"
 #include "reference_pool.h"
 #include "reference_random.h"

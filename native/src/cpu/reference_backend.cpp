@@ -169,6 +169,15 @@ class CpuReferenceBackend final : public Backend {
                       p.tol, p.weights, p.s1, p.b, p.x, p.iterations, p.residuals);
   }
 
+  void gaussian_blur(int64_t planes, int64_t h, int64_t w, float sigma, const float* x,
+                     float* y) override {
+    ref::gaussian_blur(planes, h, w, sigma, x, y);
+  }
+  void smooth_clip_masks(int64_t n, int64_t d, const float* x, const float* r, float eps,
+                         float* m0, float* m1, float* a0, float* a1, int32_t* outside) override {
+    ref::smooth_clip_masks(n, d, x, r, eps, m0, m1, a0, a1, outside);
+  }
+
   // Fused attack steps: the host defaults of Backend (cpu/attack_steps.cpp), one thread.
   int host_threads() const override { return 1; }
 };

@@ -630,6 +630,39 @@ class CudaBackend final : public Backend {
     launch(k_.ac_quantize8, "ac_quantize8", elementwise_grid(count), kThreads, count, x);
   }
 
+  // ---------------------------------------------------------------- Gaussian low-pass (lowpass.cu)
+
+  void gaussian_blur(int64_t planes, int64_t h, int64_t w, float sigma, const float* x,
+                     float* y) override {
+    if (planes <= 0 || h <= 0 || w <= 0) return;
+    bind();
+    const double s = static_cast<double>(sigma);
+    const int64_t r = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(2.5 * s)));
+    const int64_t used_w = std::min(r, w - 1), used_h = std::min(r, h - 1);
+    const int64_t hw = h * w, count = planes * hw;
+    // Taps for both axes (rows first), then the row pass into a scratch plane stack, so y may be x.
+    Scratch taps(*this, static_cast<size_t>(used_w + used_h + 2) * sizeof(float));
+    Scratch tmp(*this, static_cast<size_t>(count) * sizeof(float));
+    float* taps_w = static_cast<float*>(taps.get());
+    float* taps_h = taps_w + used_w + 1;
+    launch(k_.ac_gaussian_taps, "ac_gaussian_taps", 1, kThreads, s, r, used_w, taps_w);
+    launch(k_.ac_gaussian_taps, "ac_gaussian_taps", 1, kThreads, s, r, used_h, taps_h);
+    float* t = static_cast<float*>(tmp.get());
+    const float* tc = t;
+    const int64_t one = 1;
+    launch(k_.ac_gaussian_pass, "ac_gaussian_pass", elementwise_grid(count), kThreads,
+           planes * h, h, hw, w, w, one, used_w, static_cast<const float*>(taps_w), x, t);
+    launch(k_.ac_gaussian_pass, "ac_gaussian_pass", elementwise_grid(count), kThreads,
+           planes * w, w, hw, one, h, w, used_h, static_cast<const float*>(taps_h), tc, y);
+  }
+  void smooth_clip_masks(int64_t n, int64_t d, const float* x, const float* r, float eps,
+                         float* m0, float* m1, float* a0, float* a1, int32_t* outside) override {
+    if (n <= 0) return;
+    bind();
+    launch(k_.ac_smooth_clip_masks, "ac_smooth_clip_masks", block_grid(n), kThreads, n, d, x, r,
+           eps, m0, m1, a0, a1, outside);
+  }
+
   // ---------------------------------------------------------------- fused attack steps
   // One block per sample (attack.cu); the ABI layer has checked every operand.
 

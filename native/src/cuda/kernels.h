@@ -24,6 +24,8 @@
   X(ac_conv_direct_forward) X(ac_bias_rows) X(ac_column_sum) X(ac_sgemm)                    \
   /* attack.cu */                                                                            \
   X(ac_attack_keep_best) X(ac_pgd_step) X(ac_ddn_step) X(ac_quantized_line_search)           \
-  X(ac_bp_step) X(ac_cw_init) X(ac_cw_step) X(ac_deepfool_step) X(ac_jsma_step)           \
+  X(ac_bp_step) X(ac_cw_init) X(ac_cw_step) X(ac_deepfool_step) X(ac_jsma_step)            \
   /* smoothing.cu */                                                                         \
-  X(ac_graph_degrees) X(ac_graph_weights) X(ac_laplacian_apply) X(ac_cg_solve)
+  X(ac_graph_degrees) X(ac_graph_weights) X(ac_laplacian_apply) X(ac_cg_solve)               \
+  /* lowpass.cu */                                                                           \
+  X(ac_gaussian_taps) X(ac_gaussian_pass) X(ac_smooth_clip_masks)

@@ -63,6 +63,9 @@ public static class AttackRegistry
             "Croce & Hein 2020 (AutoAttack defaults)", "iterations", "iterations per budget and restart (+1 gradient at the start)", budgeted: true,
             defaults: () => new ApgdOptions { Loss = LossKind.Dlr },
             thesis: (d, _) => new ApgdOptions { Loss = LossKind.Dlr, Epsilons = Budgets.For(d, AttackNorm.Linf) }, aliases: ["apgdt"]),
+        Row<SmoothFoolOptions>("smoothfool", "SmoothFool", o => new SmoothFool(o), "smooth L2: DeepFool's boundary, projection along w̃ = g∗w (Gaussian σ_g), SmoothClip",
+            "Dabouei et al. 2020 (SmoothFool), Algorithms 1-2", "max-iterations", "SmoothFool iterations at most (each a DeepFool run + 2 gradients)",
+            thesis: (d, _) => new SmoothFoolOptions { ClipStep = SmoothFoolOptions.ClipStepFor(d) }, aliases: ["sf"]),
     ];
 
     /// <summary>Every canonical name, in table order.</summary>

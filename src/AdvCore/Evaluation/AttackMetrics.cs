@@ -26,4 +26,18 @@ public static class AttackMetrics
     /// <summary>The whole operating characteristic of eq. 3.2.</summary>
     public static OperatingCharacteristic Curve(IReadOnlyCollection<ImageRecord> images) =>
         new(images.Where(i => i.Success).Select(i => i.L2), images.Count);
+
+    /// <summary>SmoothFool's Ω̄ = E_{D_s}[Ω(r_x; h)]: mean roughness over the successes that have it; null when none do.</summary>
+    public static double? MeanRoughness(IReadOnlyCollection<ImageRecord> images)
+    {
+        var values = images.Where(i => i.Success && i.Omega is double o && double.IsFinite(o)).Select(i => i.Omega!.Value).ToList();
+        return values.Count == 0 ? null : values.Average();
+    }
+
+    /// <summary>SmoothFool's Ω_n = E_{D_s}[Ω(r_x; h)/‖r_x‖₂²] over the successes that have it; null when none do.</summary>
+    public static double? MeanNormalizedRoughness(IReadOnlyCollection<ImageRecord> images)
+    {
+        var values = images.Where(i => i.Success && i.OmegaN is double o && double.IsFinite(o)).Select(i => i.OmegaN!.Value).ToList();
+        return values.Count == 0 ? null : values.Average();
+    }
 }

@@ -62,6 +62,12 @@ public sealed record AttackRunRecord
     /// <summary>D̄: mean L2 distortion over the successes (null without successes).</summary>
     public double? MeanL2 { get; init; }
 
+    /// <summary>Mean roughness Ω = ‖r − r∗h‖₂² over the successes (σ_h = 1; SmoothFool Table 1); null without successes or measurements.</summary>
+    public double? MeanOmega { get; init; }
+
+    /// <summary>Mean normalised roughness Ω_n = Ω/‖r‖₂² over the successes (σ_h = 1); null without successes or measurements.</summary>
+    public double? MeanOmegaN { get; init; }
+
     /// <summary>The distortion bound D_upp of <see cref="PUpp"/>.</summary>
     public double DUpp { get; init; }
 
@@ -108,6 +114,8 @@ public sealed record AttackRunRecord
             Correct = sorted.Count,
             PSuc = AttackMetrics.SuccessProbability(sorted),
             MeanL2 = AttackMetrics.MeanDistortion(sorted),
+            MeanOmega = AttackMetrics.MeanRoughness(sorted),
+            MeanOmegaN = AttackMetrics.MeanNormalizedRoughness(sorted),
             DUpp = upperDistortion,
             PUpp = AttackMetrics.ProbabilityAt(sorted, upperDistortion),
             Seconds = seconds,

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AdvCore.Attacks;
+using AdvCore.Smoothing;
 
 namespace AdvCore.Evaluation;
 
@@ -152,12 +153,15 @@ public sealed class AttackRunner
         // does not grow with the number of batches.
         if (gathered is not null && _model is NetworkClassifier network) network.Network.ReleaseBuffers(attacked.Count);
         float[]? adversarial = examples.Count < _options.KeepExamples ? result.CopyAdversarials() : null;
+        // Roughness Ω, Ω_n (σ_h = 1) of the returned image's perturbation, for every attack.
+        (double[]? omega, double[]? omegaN) = shape.Length >= 3 ? Roughness.Measure(gathered ?? x, result.Adversarials) : (null, null);
         for (int j = 0; j < attacked.Count; j++)
         {
             int index = indices[batch[attacked[j]]];
             records.Add(new ImageRecord(index, ys[j], result.Success[j], result.L2[j], result.AdversarialLabels[j],
                                         result.Linf[j], result.L0[j], result.Gradients[j], result.Forwards[j], targets[j],
-                                        result.QueryBestL2 is { } q && double.IsFinite(q[j]) ? q[j] : null));
+                                        result.QueryBestL2 is { } q && double.IsFinite(q[j]) ? q[j] : null,
+                                        omega is null ? null : omega[j], omegaN is null || double.IsNaN(omegaN[j]) ? null : omegaN[j]));
             if (adversarial is not null && examples.Count < _options.KeepExamples)
                 examples.Add(new AdversarialExample(index, ys[j], result.AdversarialLabels[j], result.Success[j], result.L2[j],
                                                     pixels.AsSpan(attacked[j] * d, d).ToArray(), adversarial.AsSpan(j * d, d).ToArray()));

@@ -16,5 +16,7 @@ namespace AdvCore.Evaluation;
 /// <param name="Forwards">Forward-only passes charged to the image.</param>
 /// <param name="Target">The target label of a targeted run, −1 when untargeted.</param>
 /// <param name="QueryBestL2">With query tracking: L2 of the least-distorted query point that met the criterion (null: not tracked or none).</param>
+/// <param name="Omega">Roughness Ω(r; h) = ‖r − r∗h‖₂² of r = y − x (SmoothFool eq. 4; h Gaussian σ_h = 1, <see cref="Smoothing.Roughness"/>); null when not measured (older records, non-image inputs).</param>
+/// <param name="OmegaN">Normalised roughness Ω_n = Ω / ‖r‖₂²; null when not measured or r = 0.</param>
 public sealed record ImageRecord(int Index, int Label, bool Success, double L2, int AdvLabel, double Linf = 0, int L0 = 0, long Gradients = 0,
-                                 long Forwards = 0, int Target = -1, double? QueryBestL2 = null);
+                                 long Forwards = 0, int Target = -1, double? QueryBestL2 = null, double? Omega = null, double? OmegaN = null);

@@ -23,17 +23,20 @@ public static class ResultFiles
 
     /// <summary>
     /// One row per run, as thesis Tables 5.2/5.3:
-    /// <c>attack,iterations,gradients,quantized,count,correct,p_suc,mean_l2,d_upp,p_upp,seconds,variant</c>.
+    /// <c>attack,iterations,gradients,quantized,count,correct,p_suc,mean_l2,d_upp,p_upp,seconds,variant,mean_omega,mean_omega_n</c>
+    /// (the last two: SmoothFool's roughness Ω and Ω_n at σ_h = 1 over the successes, empty when not measured).
     /// </summary>
     public static void WriteSummary(string path, IEnumerable<AttackRunRecord> records)
     {
         ArgumentNullException.ThrowIfNull(records);
-        var text = new StringBuilder("attack,iterations,gradients,quantized,count,correct,p_suc,mean_l2,d_upp,p_upp,seconds,variant\n");
+        var text = new StringBuilder("attack,iterations,gradients,quantized,count,correct,p_suc,mean_l2,d_upp,p_upp,seconds,variant,mean_omega,mean_omega_n\n");
         foreach (var r in records)
             text.Append(CultureInfo.InvariantCulture,
-                $"{Csv(r.Attack)},{r.Iterations},{r.Gradients:R},{Bool(r.Quantized)},{r.Count},{r.Correct},{r.PSuc:R},{(r.MeanL2 is double m ? m.ToString("R", CultureInfo.InvariantCulture) : "")},{r.DUpp:R},{r.PUpp:R},{r.Seconds:R},{Csv(r.Variant ?? "")}\n");
+                $"{Csv(r.Attack)},{r.Iterations},{r.Gradients:R},{Bool(r.Quantized)},{r.Count},{r.Correct},{r.PSuc:R},{(r.MeanL2 is double m ? m.ToString("R", CultureInfo.InvariantCulture) : "")},{r.DUpp:R},{r.PUpp:R},{r.Seconds:R},{Csv(r.Variant ?? "")},{Opt(r.MeanOmega)},{Opt(r.MeanOmegaN)}\n");
         AtomicFile.WriteText(path, text.ToString());
     }
+
+    private static string Opt(double? v) => v is double d ? d.ToString("R", CultureInfo.InvariantCulture) : "";
 
     private static string Bool(bool b) => b ? "true" : "false";
 

@@ -156,4 +156,9 @@ internal static unsafe partial class Native
     [LibraryImport(LibraryName)] internal static partial int ac_project_l2(ContextHandle ctx, TensorHandle center, TensorHandle eps, TensorHandle y);
     [LibraryImport(LibraryName)] internal static partial int ac_project_linf(ContextHandle ctx, TensorHandle center, TensorHandle eps, TensorHandle y);
     [LibraryImport(LibraryName)] internal static partial int ac_quantize8(ContextHandle ctx, TensorHandle x);
+
+    // Gaussian low-pass and SmoothClip (advcore.h section "Gaussian low-pass and SmoothClip").
+    [LibraryImport(LibraryName)] internal static partial int ac_gaussian_blur(ContextHandle ctx, TensorHandle x, float sigma, TensorHandle y);
+    [LibraryImport(LibraryName)] internal static partial int ac_smooth_clip_masks(ContextHandle ctx, TensorHandle x, TensorHandle r, float eps, TensorHandle m0,
+                                                                                TensorHandle m1, TensorHandle a0, TensorHandle a1, TensorHandle outside);
 }

@@ -24,13 +24,15 @@ public class AttackResultTests
                 var spy = new CountingModel(new NetworkClassifier(model.Network));
                 using var result = attack.Run(spy, x, labels);
                 var cost = attack.Cost(model.Network.OutputClasses, 784);
-                bool stopsEarly = info.Name is "deepfool" or "jsma";
+                bool stopsEarly = info.Name is "deepfool" or "jsma" or "smoothfool";
                 for (int i = 0; i < result.Count; i++)
                 {
                     if (stopsEarly)
                     {
                         Assert.That(result.Gradients[i], Is.InRange(1, cost.Gradients), $"{info.Name} gradients of image {i}");
-                        Assert.That(result.Forwards[i], Is.EqualTo(cost.Forwards), $"{info.Name} forwards of image {i}");
+                        // SmoothFool judges each of its iterations (one forward each) and stops when every image is done.
+                        if (info.Name == "smoothfool") Assert.That(result.Forwards[i], Is.InRange(1, cost.Forwards), $"{info.Name} forwards of image {i}");
+                        else Assert.That(result.Forwards[i], Is.EqualTo(cost.Forwards), $"{info.Name} forwards of image {i}");
                     }
                     else
                     {

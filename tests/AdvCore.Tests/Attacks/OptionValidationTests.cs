@@ -24,6 +24,11 @@ public class OptionValidationTests
         yield return new TestCaseData(new JsmaOptions { MaxFraction = 0 }, "MaxFraction must be in (0, 1] (got 0)").SetName("JSMA gamma 0");
         yield return new TestCaseData(new RandomFgsmOptions { Alpha = -0.05f }, "Alpha must be a finite number > 0 (got -0.05)").SetName("R+FGSM negative alpha");
         yield return new TestCaseData(new BoundaryProjectionOptions { Rounding = (BpRounding)9 }, "Rounding has no value 9").SetName("unknown rounding");
+        yield return new TestCaseData(new SmoothFoolOptions { SigmaG = 0 }, "SigmaG must be in (0, 1000000] (got 0)").SetName("SmoothFool sigma 0");
+        yield return new TestCaseData(new SmoothFoolOptions { SigmaG = float.NaN }, "SigmaG must be in (0, 1000000]").SetName("SmoothFool sigma NaN");
+        yield return new TestCaseData(new SmoothFoolOptions { ClipStep = -1 }, "ClipStep must be a finite number > 0 (got -1)").SetName("SmoothFool negative step");
+        yield return new TestCaseData(new SmoothFoolOptions { ClipStep = 0 }, "ClipStep must be a finite number > 0 (got 0)").SetName("SmoothFool step 0");
+        yield return new TestCaseData(new SmoothFoolOptions { MaxIterations = 0 }, "MaxIterations must be >= 1 (got 0)").SetName("SmoothFool no iterations");
     }
 
     [TestCaseSource(nameof(BadOptions))]
@@ -32,7 +37,7 @@ public class OptionValidationTests
         var name = options switch
         {
             FgsmOptions => "fgsm", IterativeFgsmOptions => "ifgsm", PgdOptions => "pgd2", RandomFgsmOptions => "rfgsm",
-            CarliniWagnerOptions => "cw", DdnOptions => "ddn", BoundaryProjectionOptions => "bp", DeepFoolOptions => "deepfool",
+            CarliniWagnerOptions => "cw", DdnOptions => "ddn", BoundaryProjectionOptions => "bp", DeepFoolOptions => "deepfool", SmoothFoolOptions => "smoothfool",
             _ => "jsma",
         };
         var e = Assert.Throws(Is.InstanceOf<ArgumentException>(), () => AttackFactory.Create(name, options))!;

@@ -105,7 +105,7 @@ public class AttackRunRecordTests
         Assert.That(lines[1], Is.EqualTo("bp,20,true,0,0,"));
         Assert.That(lines.Count(l => l.StartsWith("ddn,", StringComparison.Ordinal)), Is.EqualTo(records[1].Curve().Points().Count));
         var rows = File.ReadAllLines(summary);
-        Assert.That(rows[0], Is.EqualTo("attack,iterations,gradients,quantized,count,correct,p_suc,mean_l2,d_upp,p_upp,seconds,variant"));
+        Assert.That(rows[0], Is.EqualTo("attack,iterations,gradients,quantized,count,correct,p_suc,mean_l2,d_upp,p_upp,seconds,variant,mean_omega,mean_omega_n"));
         Assert.That(rows, Has.Length.EqualTo(3));
         Assert.That(rows[2], Does.StartWith("ddn,20,20,true,30,24,"));
     }
