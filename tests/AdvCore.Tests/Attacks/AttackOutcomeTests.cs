@@ -16,7 +16,9 @@ public class AttackOutcomeTests(string name)
     // Success probability each attack must reach here (observed: 1.00 for all but FGSM, 0.96-1.00).
     // FMN with adv-lib's 10 steps ends on the boundary, mostly on its clean side, and rounding to the
     // 8-bit grid undoes many of its L∞ successes (observed: fmn-l2 0.21, fmn-linf 0.54; FmnTests).
-    private double RequiredSuccess => name switch { "fgsm" => 0.75, "fmn-l2" => 0.2, "fmn-linf" => 0.5, _ => 0.9 };
+    // SmoothFool projects onto the linearised boundary and SmoothClip then removes part of each step,
+    // so its iterates approach the boundary from the clean side (observed: 0.83 in 20 iterations).
+    private double RequiredSuccess => name switch { "fgsm" => 0.75, "fmn-l2" => 0.2, "fmn-linf" => 0.5, "smoothfool" => 0.75, _ => 0.9 };
 
     [Test]
     public void FoolsMostImages()
