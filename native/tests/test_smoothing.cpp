@@ -228,37 +228,8 @@ TEST(smoothing_fast_matches_reference) {
     fvec zv = to_float(rng.vec(static_cast<size_t>(count)));
     fvec warm = to_float(rng.vec(static_cast<size_t>(count)));
     Ctx ref(AC_DEVICE_CPU, AC_CONTEXT_REFERENCE_KERNELS), fast(AC_DEVICE_CPU, 0, 3);
-    struct Out {
-      fvec weights, s1, solve, smooth, adjoint, apply, warm_smooth;
-      Report rep, ones;
-    };
-    auto run = [&](ac_context* ctx) {
-      Out o;
-      Tensor images(ctx, {n, c, h, w}, x);
-      Graph g(ctx, images.t, params(k, 0, 1e-5f, 60));
-      CHECK_STATUS(g.status, AC_OK);
-      Tensor wt(ctx, {n, k, h, w}), s1(ctx, {n, 1, h, w}), z(ctx, {n, c, h, w}, zv), out(ctx, {n, c, h, w});
-      CHECK_STATUS(ac_smoothing_graph_weights(ctx, g.g, wt.t), AC_OK);
-      CHECK_STATUS(ac_smoothing_graph_ones_response(ctx, g.g, s1.t), AC_OK);
-      o.weights = wt.read();
-      o.s1 = s1.read();
-      o.ones = Report{std::vector<int32_t>(n), fvec(n)};
-      CHECK_STATUS(ac_smoothing_ones_report(g.g, o.ones.iterations.data(), o.ones.residuals.data(), n), AC_OK);
-      CHECK_STATUS(ac_smoothing_solve(ctx, g.g, z.t, out.t, 0), AC_OK);
-      o.solve = out.read();
-      o.rep = last_report(g.g, n * c);
-      CHECK_STATUS(ac_smoothing_smooth(ctx, g.g, z.t, out.t, 0), AC_OK);
-      o.smooth = out.read();
-      CHECK_STATUS(ac_smoothing_smooth_adjoint(ctx, g.g, z.t, out.t, 0), AC_OK);
-      o.adjoint = out.read();
-      CHECK_STATUS(ac_smoothing_apply(ctx, g.g, z.t, out.t), AC_OK);
-      o.apply = out.read();
-      out.write(warm);
-      CHECK_STATUS(ac_smoothing_smooth(ctx, g.g, z.t, out.t, 1), AC_OK);
-      o.warm_smooth = out.read();
-      return o;
-    };
-    Out a = run(ref.ctx), b = run(fast.ctx);
+    const auto p = params(k, 0, 1e-5f, 60);
+    Results a = run_all(ref.ctx, x, zv, warm, n, c, h, w, p), b = run_all(fast.ctx, x, zv, warm, n, c, h, w, p);
     CHECK(a.weights == b.weights);  // the fast build runs the reference per image
     CHECK_CLOSE(b.s1, a.s1, 1e-5);
     CHECK_CLOSE(b.solve, a.solve, 1e-5);
@@ -266,6 +237,7 @@ TEST(smoothing_fast_matches_reference) {
     CHECK_CLOSE(b.adjoint, a.adjoint, 1e-5);
     CHECK_CLOSE(b.apply, a.apply, 1e-6);
     CHECK_CLOSE(b.warm_smooth, a.warm_smooth, 1e-5);
+    CHECK_CLOSE(b.warm_adjoint, a.warm_adjoint, 1e-5);
     for (size_t s = 0; s < a.rep.iterations.size(); ++s) {
       CHECK_MSG(std::abs(a.rep.iterations[s] - b.rep.iterations[s]) <= 1, "system %zu: %d vs %d iterations",
                 s, a.rep.iterations[s], b.rep.iterations[s]);
