@@ -37,11 +37,7 @@ public static class AdversarialGrid
         for (int col = 0; col < examples.Count; col++)
         {
             var e = examples[col];
-            var perturbation = new float[d];
-            float max = 0;
-            for (int j = 0; j < d; j++) max = Math.Max(max, Math.Abs(e.Adversarial[j] - e.Original[j]));
-            float gain = max > 0 ? 0.5f / max : 0;
-            for (int j = 0; j < d; j++) perturbation[j] = 0.5f + (e.Adversarial[j] - e.Original[j]) * gain;
+            var perturbation = Stretched(e, d);
             int left = Gap + col * (tileW + Gap);
             Draw(bitmap, e.Original, c, h, w, scale, left, Gap);
             Draw(bitmap, e.Adversarial, c, h, w, scale, left, Gap + tileH + Gap);
@@ -56,7 +52,19 @@ public static class AdversarialGrid
     public static void Save(string path, IReadOnlyList<AdversarialExample> examples, IReadOnlyList<int> shape, int scale = 4) =>
         AtomicFile.WriteBytes(path, Render(examples, shape, scale));
 
-    private static void Draw(SKBitmap bitmap, float[] pixels, int c, int h, int w, int scale, int left, int top)
+    // y − x mapped to the full grey range, 0.5 + r·0.5/max|r| (0.5 everywhere when r = 0); MagnifiedGrid shows it too.
+    internal static float[] Stretched(AdversarialExample e, int d)
+    {
+        var perturbation = new float[d];
+        float max = 0;
+        for (int j = 0; j < d; j++) max = Math.Max(max, Math.Abs(e.Adversarial[j] - e.Original[j]));
+        float gain = max > 0 ? 0.5f / max : 0;
+        for (int j = 0; j < d; j++) perturbation[j] = 0.5f + (e.Adversarial[j] - e.Original[j]) * gain;
+        return perturbation;
+    }
+
+    // One C×H×W image (C = 1 or 3, values in [0,1]) at (left, top), each pixel a scale×scale block; MagnifiedGrid draws with it too.
+    internal static void Draw(SKBitmap bitmap, ReadOnlySpan<float> pixels, int c, int h, int w, int scale, int left, int top)
     {
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)

@@ -93,16 +93,12 @@ public static class MagnifiedGrid
                 if (text) DrawFitted(canvas, block.Title, left + blockW / 2f, titleH - Pad - 1, blockW, font, ink);
                 foreach (var e in block.Examples)
                 {
-                    var perturbation = new float[d];
-                    float max = 0;
-                    for (int j = 0; j < d; j++) max = Math.Max(max, Math.Abs(e.Adversarial[j] - e.Original[j]));
-                    float gain = max > 0 ? 0.5f / max : 0;
-                    for (int j = 0; j < d; j++) perturbation[j] = 0.5f + (e.Adversarial[j] - e.Original[j]) * gain;
-                    Draw(bitmap, e.Original, c, h, w, scale, left, rowTop[0]);
-                    Draw(bitmap, e.Adversarial, c, h, w, scale, left, rowTop[1]);
-                    Draw(bitmap, perturbation, c, h, w, scale, left, rowTop[2]);
-                    Draw(bitmap, magnified.AsSpan(column * d, d), c, h, w, scale, left, rowTop[3]);
-                    Draw(bitmap, magnified.AsSpan((m + column) * d, d), c, h, w, scale, left, rowTop[4]);
+                    var perturbation = AdversarialGrid.Stretched(e, d);
+                    AdversarialGrid.Draw(bitmap, e.Original, c, h, w, scale, left, rowTop[0]);
+                    AdversarialGrid.Draw(bitmap, e.Adversarial, c, h, w, scale, left, rowTop[1]);
+                    AdversarialGrid.Draw(bitmap, perturbation, c, h, w, scale, left, rowTop[2]);
+                    AdversarialGrid.Draw(bitmap, magnified.AsSpan(column * d, d), c, h, w, scale, left, rowTop[3]);
+                    AdversarialGrid.Draw(bitmap, magnified.AsSpan((m + column) * d, d), c, h, w, scale, left, rowTop[4]);
                     if (text)
                     {
                         float centre = left + tileW / 2f;
@@ -143,20 +139,4 @@ public static class MagnifiedGrid
         canvas.DrawText(value, centre, baseline, SKTextAlign.Center, small, ink);
     }
 
-    private static void Draw(SKBitmap bitmap, ReadOnlySpan<float> pixels, int c, int h, int w, int scale, int left, int top)
-    {
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-            {
-                byte r = Level(pixels[y * w + x]);
-                byte g = c == 3 ? Level(pixels[h * w + y * w + x]) : r;
-                byte b = c == 3 ? Level(pixels[2 * h * w + y * w + x]) : r;
-                var color = new SKColor(r, g, b);
-                for (int dy = 0; dy < scale; dy++)
-                    for (int dx = 0; dx < scale; dx++)
-                        bitmap.SetPixel(left + x * scale + dx, top + y * scale + dy, color);
-            }
-    }
-
-    private static byte Level(float v) => (byte)Math.Clamp(MathF.Round(v * 255), 0, 255);
 }
