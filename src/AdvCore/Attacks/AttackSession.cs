@@ -30,6 +30,7 @@ public sealed class AttackSession : IDisposable
     private readonly List<bool[]> _budgetSuccess = [];
     private readonly List<Tensor> _budgetImages = [];
     private readonly bool _keepPerBudget;
+    private LiveRows? _liveRows;              // compact batches of the charged images (DeepFool, JSMA, SmoothFool)
     private bool _offered;
     private bool _finished;
 
@@ -164,14 +165,27 @@ public sealed class AttackSession : IDisposable
     /// <summary>
     /// One gradient evaluation at <paramref name="y"/> of <paramref name="loss"/> with the attack
     /// labels (or <paramref name="labels"/>), charged to every image (or only where
-    /// <paramref name="charged"/> is true). The result's tensors belong to the model.
+    /// <paramref name="charged"/> is true). The result's tensors belong to the model or the
+    /// session. With <paramref name="charged"/>, only the charged images are evaluated (gathered
+    /// into a smaller batch, <see cref="LiveRows"/>) unless queries are tracked: the rows of the
+    /// others are then zero, so a caller must read only the charged rows.
     /// </summary>
     public GradientResult Gradient(Tensor y, LossKind loss, float lossParam = 0, Tensor? labels = null, bool[]? charged = null)
     {
+        labels ??= AttackLabels;
+        if (charged is not null && !_counter.Tracking && y.BatchSize == N)
+        {
+            int[] rows = [.. Enumerable.Range(0, N).Where(i => charged[i])];
+            if (rows.Length > 0 && LiveRows.CompactSize(rows.Length, N) is int size)
+            {
+                _liveRows ??= new LiveRows(X, Model.Classes);
+                return _liveRows.Gradient(y, labels, rows, size, (x, l) => _counter.GradientOfRows(x, l, loss, lossParam, rows));
+            }
+        }
         _counter.Charged = charged;
         try
         {
-            return _counter.Gradient(y, labels ?? AttackLabels, loss, lossParam);
+            return _counter.Gradient(y, labels, loss, lossParam);
         }
         finally
         {
@@ -335,6 +349,7 @@ public sealed class AttackSession : IDisposable
     {
         foreach (var t in _owned) t.Dispose();
         _owned.Clear();
+        _liveRows?.Dispose();
         _tracker?.Dispose();
     }
 }

@@ -57,6 +57,25 @@ internal sealed class CountingClassifier : IClassifier
         return result;
     }
 
+    /// <summary>
+    /// One gradient evaluation of a gathered batch whose first rows are the images
+    /// <paramref name="rows"/> (the rest is padding, not charged); the query tracker, which needs
+    /// whole batches, must be off.
+    /// </summary>
+    internal GradientResult GradientOfRows(Tensor x, Tensor labels, LossKind loss, float lossParam, int[] rows)
+    {
+        if (_tracker is not null) throw new InvalidOperationException("query tracking needs whole-batch queries");
+        if (_cap is long cap)
+            foreach (int i in rows)
+                if (2 * Backwards[i] + Forwards[i] + 2 > cap) throw new AttackBudgetExhaustedException(cap);
+        var result = _inner.Gradient(x, labels, loss, lossParam);
+        foreach (int i in rows) Backwards[i]++;
+        return result;
+    }
+
+    /// <summary>Whether queries are tracked (then every query must stack whole copies of the batch).</summary>
+    internal bool Tracking => _tracker is not null;
+
     private bool IsCharged(int i) => Charged is null || Charged[i];
 
     // Copies of the batch in this query; refuses it when it would pass the cap for a charged image.

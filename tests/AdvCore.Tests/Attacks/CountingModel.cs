@@ -6,6 +6,8 @@ namespace AdvCore.Tests.Attacks;
 internal sealed class CountingModel(IClassifier inner) : IClassifier
 {
     public int Gradients { get; private set; }
+    /// <summary>Images in all gradient queries together (compact batches hold fewer than the attack's batch).</summary>
+    public long GradientImages { get; private set; }
     public int Forwards { get; private set; }
     public Context Context => inner.Context;
     public IReadOnlyList<int> InputShape => inner.InputShape;
@@ -20,6 +22,7 @@ internal sealed class CountingModel(IClassifier inner) : IClassifier
     public AdvCore.Nn.GradientResult Gradient(Tensor x, Tensor labels, LossKind loss, float lossParam = 0)
     {
         Gradients++;
+        GradientImages += x.BatchSize;
         return inner.Gradient(x, labels, loss, lossParam);
     }
 }

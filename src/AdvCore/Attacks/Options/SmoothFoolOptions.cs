@@ -27,7 +27,7 @@ public sealed record SmoothFoolOptions : AttackOptions
     /// <summary>Iterations at most of each inner DeepFool run (DeepFool's MaxIterations).</summary>
     public int DeepFoolIterations { get; init; } = 50;
 
-    /// <summary>The inner DeepFool's overshoot.</summary>
+    /// <summary>The inner DeepFool's overshoot, also applied to the total perturbation of each offered iterate.</summary>
     public float Overshoot { get; init; } = 0.02f;
 
     /// <summary>
