@@ -25,16 +25,23 @@ public sealed class ClassificationReport
         Correct = right;
     }
 
+    /// <summary>The dataset and split evaluated, e.g. "mnist/test".</summary>
     public string Dataset { get; }
 
     /// <summary>Confusion[true class, predicted class] = number of images.</summary>
     public long[,] Confusion { get; }
+    /// <summary>Accuracy per true class (NaN for a class with no image).</summary>
     public double[] PerClassAccuracy { get; }
+    /// <summary>Images evaluated.</summary>
     public long Count { get; }
+    /// <summary>Images whose predicted class is the label.</summary>
     public long Correct { get; }
+    /// <summary>Correct / Count (NaN when nothing was evaluated).</summary>
     public double Accuracy => Count == 0 ? double.NaN : (double)Correct / Count;
+    /// <summary>Wall time of the evaluation.</summary>
     public double Seconds { get; }
 
+    /// <summary>The report as indented JSON (dataset, count, accuracy, per-class accuracy, confusion matrix, seconds).</summary>
     public string ToJson()
     {
         int k = Confusion.GetLength(0);
