@@ -41,7 +41,10 @@ public sealed class ClassificationReport
     /// <summary>Wall time of the evaluation.</summary>
     public double Seconds { get; }
 
-    /// <summary>The report as indented JSON (dataset, count, accuracy, per-class accuracy, confusion matrix, seconds).</summary>
+    /// <summary>How the evaluation was made (version, device, threads, seed; the tool adds its command and options).</summary>
+    public RunProvenance? Run { get; init; }
+
+    /// <summary>The report as indented JSON (dataset, count, accuracy, per-class accuracy, confusion matrix, seconds, run).</summary>
     public string ToJson()
     {
         int k = Confusion.GetLength(0);
@@ -57,6 +60,7 @@ public sealed class ClassificationReport
             ["per_class_accuracy"] = new JsonArray(PerClassAccuracy.Select(a => (JsonNode)(double.IsNaN(a) ? -1 : a)).ToArray()),
             ["confusion"] = rows,
             ["seconds"] = Seconds,
+            ["run"] = Run is null ? null : JsonSerializer.SerializeToNode(Run, AttackRunRecord.Json),
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }

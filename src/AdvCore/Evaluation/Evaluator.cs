@@ -46,6 +46,6 @@ public static class Evaluator
         {
             x?.Dispose();
         }
-        return new ClassificationReport(data.Name, confusion, clock.Elapsed.TotalSeconds);
+        return new ClassificationReport(data.Name, confusion, clock.Elapsed.TotalSeconds) { Run = RunProvenance.Capture(network.Context) };
     }
 }
