@@ -44,6 +44,9 @@ public sealed class ClassificationReport
     /// <summary>How the evaluation was made (version, device, threads, seed; the tool adds its command and options).</summary>
     public RunProvenance? Run { get; init; }
 
+    /// <summary>A copy of this report with <see cref="Run"/> replaced (a tool adds its command line).</summary>
+    public ClassificationReport WithRun(RunProvenance? run) => new(Dataset, Confusion, Seconds) { Run = run };
+
     /// <summary>The report as indented JSON (dataset, count, accuracy, per-class accuracy, confusion matrix, seconds, run).</summary>
     public string ToJson()
     {
