@@ -63,6 +63,11 @@ run_tests() {
   [ $(( native_fail + emu_fail + m_fail )) -eq 0 ]
 }
 
+# Missing build tools: installed when root, else the one apt-get command to run (exit 1), before any build.
+case "$cmd" in
+  build|test|bench|pack) scripts/prerequisites.sh || exit 1 ;;
+esac
+
 case "$cmd" in
   build) build "$@" ;;
   test) build && run_tests "$@" ;;
