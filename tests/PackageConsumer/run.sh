@@ -39,6 +39,10 @@ check "every PTX kernel is embedded in the packaged library" '[ "$ptx_missing" =
 check "no plotting dependency in AdvCore.nuspec" '! grep -qi "scottplot\|skiasharp" "$work/unpacked/AdvCore.nuspec"'
 check "symbols package holds AdvCore.pdb" 'unzip -l "artifacts/pack/AdvCore.$version.snupkg" | grep -q "lib/net10.0/AdvCore.pdb"'
 
+lines=$(wc -l <samples/QuickStart/Program.cs)
+check "the quick start is at most 10 lines ($lines) and is the README's program" \
+  '[ "$lines" -le 10 ] && python3 -c "import sys; sys.exit(0 if open(\"samples/QuickStart/Program.cs\").read() in open(\"README.md\").read() else 1)"'
+
 # The consumer, outside the repository, restoring from the local feed into an empty cache.
 app="$work/consumer"
 rm -rf "$app" && mkdir -p "$app"
