@@ -42,7 +42,14 @@ switch ($Command) {
     $extra = if ($Rest.Count -gt 1) { $Rest[1..($Rest.Count - 1)] } else { @() }
     dotnet run -c Release --project bench/AdvCore.Bench -- --filter $filter --exporters markdown csv @extra
   }
-  'pack' { dotnet pack src/AdvCore/AdvCore.csproj -c $config -o artifacts/pack @Rest }
+  'pack' {
+    # AdvCore (with libadvcore.so under runtimes/linux-x64/native/) and the optional AdvCore.Plots, + .snupkg
+    Remove-Item -Recurse -Force artifacts/pack -ErrorAction SilentlyContinue
+    foreach ($project in 'src/AdvCore/AdvCore.csproj', 'src/AdvCore.Plots/AdvCore.Plots.csproj') {
+      dotnet pack $project -c $config -o artifacts/pack @Rest
+      if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    }
+  }
   'bundle' { bash scripts/make-bundle.sh @Rest }
   default { Write-Error "unknown command '$Command' (build | test | bench | pack | bundle)"; exit 2 }
 }

@@ -5,7 +5,7 @@
 #                               on the driver emulator, native/src/cuda/emu) and the NUnit suite,
 #                               print "N passed, N failed[, N skipped]"; non-zero on failure
 #   ./build.sh bench [filter]   BenchmarkDotNet suite (default filter '*'), Markdown/CSV export
-#   ./build.sh pack             NuGet package of the AdvCore library into artifacts/pack
+#   ./build.sh pack             NuGet packages AdvCore and AdvCore.Plots (+ symbols) into artifacts/pack
 #   ./build.sh bundle [dir]     self-contained bundle for a GPU host (scripts/make-bundle.sh)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -63,13 +63,25 @@ run_tests() {
   [ $(( native_fail + emu_fail + m_fail )) -eq 0 ]
 }
 
+# Missing build tools: installed when root, else the one apt-get command to run (exit 1), before any build.
+case "$cmd" in
+  build|test|bench|pack) scripts/prerequisites.sh || exit 1 ;;
+esac
+
 case "$cmd" in
   build) build "$@" ;;
   test) build && run_tests "$@" ;;
   bench)
     filter=${1:-*}; [ $# -gt 0 ] && shift
     dotnet run -c Release --project bench/AdvCore.Bench -- --filter "$filter" --exporters markdown csv "$@" ;;
-  pack) dotnet pack src/AdvCore/AdvCore.csproj -c "$config" -o artifacts/pack "$@" ;;
+  pack)
+    # AdvCore (managed + libadvcore.so under runtimes/linux-x64/native/) and the optional
+    # AdvCore.Plots, each with its .snupkg symbols package; the version is Directory.Build.props'.
+    rm -rf artifacts/pack
+    for project in src/AdvCore/AdvCore.csproj src/AdvCore.Plots/AdvCore.Plots.csproj; do
+      dotnet pack "$project" -c "$config" -o artifacts/pack -nologo -v:minimal "$@"
+    done
+    ls -l artifacts/pack ;;
   bundle) exec scripts/make-bundle.sh "$@" ;;
   *) echo "unknown command '$cmd' (build | test | bench | pack | bundle)" >&2; exit 2 ;;
 esac

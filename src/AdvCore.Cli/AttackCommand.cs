@@ -44,7 +44,7 @@ internal static class AttackCommand
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
 
-        var command = new Command("attack", "Attack a model on the first N test images and write the result record");
+        var command = new Command("attack", "Attack a model on the first N test images and write the result record\n\n" + AttacksCommand.HelpTable());
         foreach (var o in new Option[] { model, dataset, attack, iterations, target, targetSeed, margin, count, start, batch, noQuantize, parameters, output, saveImages, csv, chart, grid, data, device, threads })
             command.Options.Add(o);
 

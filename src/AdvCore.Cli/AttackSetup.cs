@@ -81,7 +81,7 @@ internal static class AttackSetup
             });
             return runner.Run(pixels, labels, indices);
         });
-        return run with { Record = run.Record with { Variant = variant } };
+        return run with { Record = run.Record with { Variant = variant, Run = Invocation.Stamp(run.Record.Run) } };
     }
 
     /// <summary>One line of statistics, e.g. "P_suc 1.000  D̄ 1.452  P_upp 0.861 (D_upp 2)  # grads 20  12.3 s".</summary>

@@ -43,6 +43,33 @@ internal static class AttacksCommand
         return text.ToString();
     }
 
+    /// <summary>
+    /// The block <c>attack --help</c> shows: per attack, the iteration count of the thesis settings
+    /// (§5.3.1) on MNIST and on CIFAR-10 (what --iterations replaces; "—" for single-step attacks),
+    /// and the keys --param takes (the options record's names, kebab-case).
+    /// </summary>
+    internal static string HelpTable()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("Attacks (--attack NAME): thesis iterations on mnist / cifar10 (--iterations replaces them), then the --param keys:");
+        foreach (var a in AttackRegistry.All)
+        {
+            string iterations = a.IterationOption is null ? "—" : $"{ThesisIterations(a, "mnist")} / {ThesisIterations(a, "cifar10")}";
+            var keys = AttackOptionText.Properties(a.OptionsType).Select(AttackOptionText.CliName).ToList();
+            if (a.PresetParameter is not null) keys.Insert(0, $"{a.PresetParameter}={string.Join("|", a.Presets)}");
+            text.AppendLine($"  {a.Name,-10} {iterations,-11} {string.Join(", ", keys)}");
+        }
+        return text.ToString().TrimEnd();
+    }
+
+    // The value of the row's iteration option in the thesis settings for a dataset.
+    private static string ThesisIterations(AttackInfo a, string dataset)
+    {
+        var options = AttackOptionText.Describe(AttackRegistry.Options(a, dataset, null));
+        // An empty value is an option whose default is derived from the image (jsma: ⌈γ·d/2⌉·⌈1/|θ|⌉).
+        return options.TryGetValue(a.IterationOption!.Replace('-', '_'), out var value) ? (value.Length == 0 ? "auto" : value) : "?";
+    }
+
     /// <summary>One line for --attack's help: every name.</summary>
     internal static string Names => string.Join(", ", AttackRegistry.Names);
 }

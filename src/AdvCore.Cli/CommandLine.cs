@@ -8,7 +8,10 @@ internal static class CommandLine
 {
     public static int Run(string[] args)
     {
-        var root = new RootCommand("AdvCore: adversarial-robustness engine (train, evaluate, attack, reproduce the thesis tables)");
+        var root = new RootCommand("AdvCore: adversarial-robustness engine (train, evaluate, attack, reproduce the thesis tables)")
+        {
+            HelpName = "advcore", // not the assembly name AdvCore.Cli
+        };
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
@@ -26,6 +29,7 @@ internal static class CommandLine
             foreach (var error in parse.Errors) Console.Error.WriteLine($"advcore: {error.Message}");
             return 2;
         }
+        Invocation.Set(parse);
         try
         {
             // Our own handler below turns user errors into one line; System.CommandLine's default

@@ -85,6 +85,7 @@ internal static class CompareAttacksCommand
                         Progress = p => update((double)p.Processed / p.Total,
                             string.Create(CultureInfo.InvariantCulture, $"{p.Processed}/{p.Total} images, P_suc {p.SuccessRate:F3}")),
                     }));
+                    run = run with { Record = run.Record with { Run = Invocation.Stamp(run.Record.Run) } };
                     string path = Path.Combine(folder, info.Name + ".json");
                     run.Record.Save(path);
                     records.Add(run.Record);

@@ -11,7 +11,7 @@ using AdvCore.Training;
 namespace AdvCore.Cli;
 
 /// <summary>
-/// <c>advcore demo</c>, the README's main job: gets a C4 MNIST model (--model, else the cached
+/// <c>advcore demo</c>, the README's main job: gets a C4 MNIST model (offline without MNIST: Fashion-MNIST, see <see cref="LoadTestSet"/>) (--model, else the cached
 /// ~/.cache/advcore/models/c4-mnist-1epoch.safetensors, else trains one epoch with the default
 /// TrainingOptions and caches it), evaluates it on the test set, attacks the first N test images
 /// with BP (20 iterations) and DDN (100 iterations), and writes the result records, the operating
@@ -27,11 +27,12 @@ internal static class DemoCommand
         var output = new Option<string>("--out") { Description = "Folder for the results", DefaultValueFactory = _ => "demo-out" };
         var count = new Option<int>("--count") { Description = "Attack the first N test images", DefaultValueFactory = _ => 300 };
         var batch = new Option<int>("--batch") { Description = "Images per attack batch", DefaultValueFactory = _ => 100 };
+        var offline = new Option<bool>("--offline") { Description = "Never download: without MNIST on disk, use Fashion-MNIST (Debian's dataset-fashion-mnist)" };
         var data = CommonOptions.Data();
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
-        var command = new Command("demo", "Train (or reuse) C4 on MNIST, evaluate it, attack it with BP and DDN, and write the results");
-        foreach (var o in new Option[] { model, output, count, batch, data, device, threads }) command.Options.Add(o);
+        var command = new Command("demo", "Train (or reuse) C4 on MNIST (offline without MNIST: on Fashion-MNIST, if installed), evaluate it, attack it with BP and DDN, and write the results");
+        foreach (var o in new Option[] { model, output, count, batch, offline, data, device, threads }) command.Options.Add(o);
 
         command.SetAction(parse =>
         {
@@ -41,23 +42,13 @@ internal static class DemoCommand
             string folder = parse.GetValue(output)!;
             string? dataDir = parse.GetValue(data);
             var total = Stopwatch.StartNew();
-            const string dataset = "mnist";
 
             using var context = CommonOptions.CreateContext(parse.GetValue(device)!, parse.GetValue(threads), seed: 1);
             var log = new Progress<string>(Console.WriteLine);
-            LabeledImages test;
-            try
-            {
-                test = DatasetCatalog.Load(dataset, DatasetSplit.Test, dataDir, log: log);
-            }
-            catch (DatasetNotFoundException e)
-            {
-                throw new FileNotFoundException(e.Message.Split('\n')[0] +
-                    " — set ADVCORE_DATA to a folder holding mnist/ (in this workplace ../shared/datasets) or pass --data DIR", e);
-            }
-            string modelPath = parse.GetValue(model) ?? CachedModelPath();
+            var (dataset, test) = LoadTestSet(dataDir, !parse.GetValue(offline), log);
+            string modelPath = parse.GetValue(model) ?? CachedModelPath(dataset);
             if (parse.GetValue(model) is null && !File.Exists(modelPath))
-                TrainAndCache(context, modelPath, test, dataDir, log);
+                TrainAndCache(context, modelPath, dataset, test, dataDir, log);
             else
                 Console.WriteLine($"using model {modelPath}");
             using var loaded = ModelFile.Load(modelPath, context);
@@ -65,7 +56,7 @@ internal static class DemoCommand
             var report = ProgressLine.Run("evaluating", update =>
                 Evaluator.Evaluate(loaded.Network, test, 500, new Progress<(int Done, int Total)>(p => update((double)p.Done / p.Total, $"{p.Done}/{p.Total}"))));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{loaded.Architecture.Name} on mnist test: accuracy {report.Accuracy:F4} ({report.Correct}/{report.Count})"));
+                $"{loaded.Architecture.Name} on {dataset} test: accuracy {report.Accuracy:F4} ({report.Correct}/{report.Count})"));
 
             var slice = AttackSetup.Slice(test, 0, Math.Min(n, test.Count));
             var classifier = new NetworkClassifier(loaded.Network);
@@ -86,7 +77,7 @@ internal static class DemoCommand
                 runs.Add(run);
             }
             string chart = Path.Combine(folder, "operating-characteristic.png");
-            OperatingCharacteristicChart.Save(chart, runs.Select(r => r.Record).ToList(), $"BP 20 vs DDN 100, {loaded.Architecture.Name} on MNIST");
+            OperatingCharacteristicChart.Save(chart, runs.Select(r => r.Record).ToList(), $"BP 20 vs DDN 100, {loaded.Architecture.Name} on {Display(dataset)}");
             files.Add(chart);
             // Columns 1-8: BP 20 on the first attacked images; 9-16: DDN 100 on the same images;
             // rows as MagnifiedGrid (the last two: adversarial magnification, thesis §4.5).
@@ -105,18 +96,54 @@ internal static class DemoCommand
         return command;
     }
 
-    /// <summary>~/.cache/advcore/models/c4-mnist-1epoch.safetensors.</summary>
-    internal static string CachedModelPath()
+    /// <summary>
+    /// The MNIST test set (found, or downloaded and checksummed); when it is nowhere and cannot be
+    /// downloaded (offline), Fashion-MNIST where it is already on disk (Debian's
+    /// dataset-fashion-mnist: /usr/share/datasets/fashion-mnist), saying so. Neither: the MNIST
+    /// error plus what to do.
+    /// </summary>
+    internal static (string Dataset, LabeledImages Test) LoadTestSet(string? dataDir, bool allowDownload, IProgress<string> log)
+    {
+        try
+        {
+            return ("mnist", DatasetCatalog.Load("mnist", DatasetSplit.Test, dataDir, allowDownload, log));
+        }
+        catch (DatasetNotFoundException e)
+        {
+            const string fallback = "fashion-mnist";
+            if (DatasetLocator.TryLocate(fallback, DatasetSplit.Test, dataDir) is { } files &&
+                DatasetLocator.TryLocate(fallback, DatasetSplit.Train, dataDir) is not null)
+            {
+                Console.WriteLine($"{Summary(e)}; falling back to Fashion-MNIST from {Path.GetDirectoryName(files[0])}");
+                return (fallback, DatasetCatalog.Load(fallback, DatasetSplit.Test, dataDir, allowDownload: false, log: log));
+            }
+            throw new FileNotFoundException(Summary(e) +
+                " — set ADVCORE_DATA to a folder holding mnist/ (in this workplace ../shared/datasets), pass --data DIR, or install Debian's dataset-fashion-mnist for the offline fallback", e);
+        }
+    }
+
+    // "MNIST (test split) not found in 4 folders; Download into … failed: …" on one line.
+    private static string Summary(DatasetNotFoundException e)
+    {
+        string? download = e.Message.Split('\n').FirstOrDefault(l => l.StartsWith("Download", StringComparison.Ordinal));
+        return $"MNIST ({e.Split.ToString().ToLowerInvariant()} split) not found in {e.SearchedFolders.Count} folders ({string.Join(", ", e.SearchedFolders)})" +
+               (download is null ? "" : "; " + download.TrimEnd('.', '\r'));
+    }
+
+    private static string Display(string dataset) => dataset == "mnist" ? "MNIST" : "Fashion-MNIST";
+
+    /// <summary>~/.cache/advcore/models/c4-&lt;dataset&gt;-1epoch.safetensors (c4-mnist-1epoch.safetensors for MNIST).</summary>
+    internal static string CachedModelPath(string dataset = "mnist")
     {
         string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         if (string.IsNullOrEmpty(home)) home = Path.GetTempPath();
-        return Path.Combine(home, ".cache", "advcore", "models", CachedName);
+        return Path.Combine(home, ".cache", "advcore", "models", dataset == "mnist" ? CachedName : $"c4-{dataset}-1epoch.safetensors");
     }
 
-    private static void TrainAndCache(Context context, string path, LabeledImages test, string? dataDir, IProgress<string> log)
+    private static void TrainAndCache(Context context, string path, string dataset, LabeledImages test, string? dataDir, IProgress<string> log)
     {
-        Console.WriteLine($"no cached model at {path}: training C4 on MNIST for one epoch (Adam 1e-3, batch 128; a few minutes on a CPU)");
-        var train = DatasetCatalog.Load("mnist", DatasetSplit.Train, dataDir, log: log);
+        Console.WriteLine($"no cached model at {path}: training C4 on {Display(dataset)} for one epoch (Adam 1e-3, batch 128; a few minutes on a CPU)");
+        var train = DatasetCatalog.Load(dataset, DatasetSplit.Train, dataDir, log: log);
         var options = new TrainingOptions { Epochs = 1 };
         options.Validate();
         var architecture = ModelZoo.Create("c4", test.Shape, test.Classes);
@@ -125,7 +152,7 @@ internal static class DemoCommand
             trainer.RunEpoch(train, null, new Progress<TrainingProgress>(p =>
                 update((double)p.Batch / p.Batches, string.Create(CultureInfo.InvariantCulture, $"loss {p.Loss:F4} acc {p.Accuracy:F4} {p.ImagesPerSecond:F0} img/s")))));
         AttackSetup.EnsureFolder(path);
-        ModelFile.Save(path, architecture, trainer.Network, TrainCommand.TrainingRecord(trainer, "mnist"));
+        ModelFile.Save(path, architecture, trainer.Network, TrainCommand.TrainingRecord(trainer, dataset));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"trained in {report.Seconds:F1} s: loss {report.Loss:F4}, train accuracy {report.TrainAccuracy:F4}; cached {path}"));
     }

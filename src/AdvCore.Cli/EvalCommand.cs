@@ -38,7 +38,7 @@ internal static class EvalCommand
             Print(report, loaded.Architecture.Name);
             if (parse.GetValue(json) is { } path)
             {
-                AtomicFile.WriteText(path, report.ToJson());
+                AtomicFile.WriteText(path, report.WithRun(Invocation.Stamp(report.Run)).ToJson());
                 Console.WriteLine($"wrote {path}");
             }
             return 0;

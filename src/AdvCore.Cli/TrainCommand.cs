@@ -137,6 +137,10 @@ internal static class TrainCommand
             ["label_smoothing"] = o.LabelSmoothing.ToString(CultureInfo.InvariantCulture),
             ["test_accuracy"] = (last.TestAccuracy ?? double.NaN).ToString("F4", CultureInfo.InvariantCulture),
             ["seconds"] = trainer.History.Sum(h => h.Seconds).ToString("F1", CultureInfo.InvariantCulture),
+            // How the weights were made, as in every result's run section.
+            ["version"] = Evaluation.RunProvenance.LibraryVersion,
+            ["device"] = trainer.Network.Context.Device.ToString().ToLowerInvariant(),
+            ["threads"] = trainer.Network.Context.Threads.ToString(CultureInfo.InvariantCulture),
         };
     }
 }

@@ -91,7 +91,7 @@ public static class AttackRegistry
     /// schedule=5x20|1x100, picks the preset first).
     /// </summary>
     /// <exception cref="ArgumentException">An unknown attack, dataset, preset or option, or a value that does not parse or validate.</exception>
-    public static IAttack Create(string name, string? dataset, IReadOnlyDictionary<string, string>? parameters, int? iterations = null)
+    public static IAttack Create(string name, string? dataset, IReadOnlyDictionary<string, string>? parameters = null, int? iterations = null)
     {
         var info = Get(name);
         return info.Construct(Options(info, dataset, parameters, iterations));

@@ -89,6 +89,24 @@ public sealed class LabeledImages
         return _pixels.AsSpan(index * ImageSize, ImageSize);
     }
 
+    /// <summary>
+    /// All images as one f32 tensor [Count, C, H, W] on <paramref name="context"/> (a copy), ready for
+    /// <see cref="Attacks.IAttack.Run"/> or a network's forward pass; the labels are <see cref="LabelTensor"/>
+    /// (or <see cref="Labels"/> on the host).
+    /// </summary>
+    public Tensor ToTensor(Context context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Tensor.FromArray(context, _pixels, Count, Channels, Height, Width);
+    }
+
+    /// <summary>All labels as one i32 tensor [Count] on <paramref name="context"/> (a copy).</summary>
+    public Tensor LabelTensor(Context context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Tensor.FromArray(context, _labels, Count);
+    }
+
     /// <summary>Images start..start+count-1 as a new set (copied, so the original can be dropped).</summary>
     public LabeledImages Take(int start, int count)
     {

@@ -85,6 +85,9 @@ public sealed record AttackComparisonResult
     /// <summary>The propagation budget per image, when known.</summary>
     public long? Budget { get; init; }
 
+    /// <summary>How the comparison was made: the first run's <see cref="AttackRunRecord.Run"/> (version, device, threads, seed, command and options).</summary>
+    public RunProvenance? Run { get; init; }
+
     /// <summary>Dataset name, when known.</summary>
     public string? Dataset { get; init; }
 
@@ -413,6 +416,7 @@ public static class AttackComparison
         return new AttackComparisonResult
         {
             Budget = budget,
+            Run = first.Run,
             Dataset = first.Dataset,
             Model = first.Model,
             Count = processed,

@@ -77,6 +77,9 @@ public sealed record AttackRunRecord
     /// <summary>Seconds spent attacking (summed over shards after a merge).</summary>
     public double Seconds { get; init; }
 
+    /// <summary>How the run was made: version, device, threads, seed, and the command's full option set when a tool ran it (null in records written before 1.1).</summary>
+    public RunProvenance? Run { get; init; }
+
     /// <summary>Every attacked image, by increasing index.</summary>
     public IReadOnlyList<ImageRecord> Images { get; init; } = [];
 
@@ -127,7 +130,7 @@ public sealed record AttackRunRecord
     /// <summary>
     /// Combines runs of the same attack and settings over shards of a dataset: the union of their
     /// images (an image present twice must have the same result), statistics recomputed, seconds
-    /// summed.
+    /// summed; <see cref="Run"/> is the first shard's.
     /// </summary>
     /// <exception cref="ArgumentException">No records, different attacks or settings, or conflicting results for one image.</exception>
     public static AttackRunRecord Merge(IEnumerable<AttackRunRecord> records)
@@ -167,7 +170,7 @@ public sealed record AttackRunRecord
         if (clash >= 0)
             throw new ArgumentException($"image {clash} is attacked in one shard and misclassified in another: the shards used different models", nameof(records));
         return Create(first.Attack, first.Options, dataset, model, first.Iterations, first.Quantized, first.DUpp,
-                      list.Sum(r => r.Seconds), images.Values, skipped) with { Variant = first.Variant, Planned = first.Planned, Criterion = first.Criterion };
+                      list.Sum(r => r.Seconds), images.Values, skipped) with { Variant = first.Variant, Planned = first.Planned, Criterion = first.Criterion, Run = first.Run };
 
         static void Same<T>(T a, T b, string what)
         {
@@ -220,7 +223,7 @@ public sealed record AttackRunRecord
             throw new InvalidDataException("inconsistent record: an image index appears twice");
         return Create(record.Attack, record.Options ?? new Dictionary<string, string>(), record.Dataset, record.Model, record.Iterations,
                       record.Quantized, record.DUpp, record.Seconds, record.Images, record.Misclassified)
-               with { Variant = record.Variant, Planned = record.Planned, Criterion = record.Criterion ?? "untargeted" };
+               with { Variant = record.Variant, Planned = record.Planned, Criterion = record.Criterion ?? "untargeted", Run = record.Run };
     }
 
     /// <summary>Writes the JSON atomically (temporary file, then rename).</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AdvCore.Attacks;
+using AdvCore.Data;
 using AdvCore.Smoothing;
 
 namespace AdvCore.Evaluation;
@@ -26,6 +27,30 @@ public sealed class AttackRunner
         _options.Validate();
         _model = model;
         _attack = attack;
+    }
+
+    /// <summary>
+    /// Runs the thesis protocol over a dataset slice and returns its record, whose
+    /// <see cref="AttackRunRecord.PSuc"/> and <see cref="AttackRunRecord.MeanL2"/> are the protocol's
+    /// P_suc and D̄: every image is predicted first and only the correctly classified ones (the set
+    /// X, <see cref="AttackRunRecord.Correct"/> of them) are attacked; P_suc = successes / |X|, D̄ =
+    /// mean L2 over the successes. Image i of <paramref name="images"/> is recorded as dataset index
+    /// <paramref name="firstIndex"/> + i (pass the start of a <see cref="LabeledImages.Take"/> slice
+    /// so shards agree). <see cref="IAttack.Run"/> differs: it attacks every image it is given, even
+    /// misclassified ones, counts success over all of them and writes no record.
+    /// </summary>
+    /// <exception cref="ArgumentException">Images of another shape than the model's input, or a resume record of another attack.</exception>
+    public AttackRun Run(LabeledImages images, int firstIndex = 0, AttackRunRecord? resume = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstIndex);
+        if (!images.Shape.SequenceEqual(_model.InputShape))
+            throw new ArgumentException($"{images.Name} images are [{string.Join(',', images.Shape)}], the model takes [{string.Join(',', _model.InputShape)}]", nameof(images));
+        if (images.Classes > _model.Classes)
+            throw new ArgumentException($"{images.Name} has {images.Classes} classes, the model outputs {_model.Classes}", nameof(images));
+        int[] indices = [.. Enumerable.Range(firstIndex, images.Count)];
+        var run = Run(images.Pixels.ToArray(), images.Labels.ToArray(), indices, resume, cancel);
+        return _options.Dataset is null && resume?.Dataset is null ? run with { Record = run.Record with { Dataset = images.Name } } : run;
     }
 
     /// <summary>
@@ -85,7 +110,7 @@ public sealed class AttackRunner
         }
         var record = AttackRunRecord.Create(_attack.Name, options, _options.Dataset ?? resume?.Dataset, _options.Model ?? resume?.Model,
                                             _attack.Iterations, _attack.Options.Quantize, _options.UpperDistortion, seconds, records, skipped)
-                     with { Planned = _attack.Cost(_model.Classes, d), Criterion = criterion };
+                     with { Planned = _attack.Cost(_model.Classes, d), Criterion = criterion, Run = RunProvenance.Capture(_model.Context) };
         return new AttackRun(record, examples, completed);
     }
 

@@ -54,7 +54,7 @@ public readonly record struct AttackProgress(int Processed, int Total, int Attac
 /// <summary>An attacked image kept for pictures: its pixels before and after the attack.</summary>
 public sealed record AdversarialExample(int Index, int Label, int AdversarialLabel, bool Success, double L2, float[] Original, float[] Adversarial);
 
-/// <summary>What <see cref="AttackRunner.Run"/> returns.</summary>
+/// <summary>What <see cref="AttackRunner"/>.Run returns.</summary>
 /// <param name="Record">The result record (partial when not <paramref name="Completed"/>).</param>
 /// <param name="Examples">Up to KeepExamples attacked images of this run.</param>
 /// <param name="Completed">False when the run was cancelled before the end; pass the record back to resume.</param>

@@ -25,16 +25,29 @@ public sealed class ClassificationReport
         Correct = right;
     }
 
+    /// <summary>The dataset and split evaluated, e.g. "mnist/test".</summary>
     public string Dataset { get; }
 
     /// <summary>Confusion[true class, predicted class] = number of images.</summary>
     public long[,] Confusion { get; }
+    /// <summary>Accuracy per true class (NaN for a class with no image).</summary>
     public double[] PerClassAccuracy { get; }
+    /// <summary>Images evaluated.</summary>
     public long Count { get; }
+    /// <summary>Images whose predicted class is the label.</summary>
     public long Correct { get; }
+    /// <summary>Correct / Count (NaN when nothing was evaluated).</summary>
     public double Accuracy => Count == 0 ? double.NaN : (double)Correct / Count;
+    /// <summary>Wall time of the evaluation.</summary>
     public double Seconds { get; }
 
+    /// <summary>How the evaluation was made (version, device, threads, seed; the tool adds its command and options).</summary>
+    public RunProvenance? Run { get; init; }
+
+    /// <summary>A copy of this report with <see cref="Run"/> replaced (a tool adds its command line).</summary>
+    public ClassificationReport WithRun(RunProvenance? run) => new(Dataset, Confusion, Seconds) { Run = run };
+
+    /// <summary>The report as indented JSON (dataset, count, accuracy, per-class accuracy, confusion matrix, seconds, run).</summary>
     public string ToJson()
     {
         int k = Confusion.GetLength(0);
@@ -50,6 +63,7 @@ public sealed class ClassificationReport
             ["per_class_accuracy"] = new JsonArray(PerClassAccuracy.Select(a => (JsonNode)(double.IsNaN(a) ? -1 : a)).ToArray()),
             ["confusion"] = rows,
             ["seconds"] = Seconds,
+            ["run"] = Run is null ? null : JsonSerializer.SerializeToNode(Run, AttackRunRecord.Json),
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }

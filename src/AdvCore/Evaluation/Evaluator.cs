@@ -7,6 +7,7 @@ namespace AdvCore.Evaluation;
 /// <summary>Eval-mode predictions over a whole labelled set, in batches.</summary>
 public static class Evaluator
 {
+    /// <summary>Predicts every image of <paramref name="data"/> in eval mode, <paramref name="batchSize"/> at a time, reporting (done, total) after each batch.</summary>
     public static ClassificationReport Evaluate(Network network, LabeledImages data, int batchSize = 500, IProgress<(int Done, int Total)>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -45,6 +46,6 @@ public static class Evaluator
         {
             x?.Dispose();
         }
-        return new ClassificationReport(data.Name, confusion, clock.Elapsed.TotalSeconds);
+        return new ClassificationReport(data.Name, confusion, clock.Elapsed.TotalSeconds) { Run = RunProvenance.Capture(network.Context) };
     }
 }

@@ -6,6 +6,7 @@ namespace AdvCore.IO;
 /// </summary>
 public static class AtomicFile
 {
+    /// <summary>Creates <paramref name="path"/> (and its folder) from what <paramref name="write"/> puts into the stream; the old file stays until the new one is complete.</summary>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -30,8 +31,10 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> atomically.</summary>
     public static void WriteBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
 
+    /// <summary>Writes <paramref name="text"/> as UTF-8 without a byte-order mark to <paramref name="path"/> atomically.</summary>
     public static void WriteText(string path, string text) =>
         Write(path, s =>
         {

@@ -13,9 +13,13 @@ public sealed class SafeTensor
         Bytes = bytes;
     }
 
+    /// <summary>The tensor's name in the file.</summary>
     public string Name { get; }
+    /// <summary>The element type.</summary>
     public SafeTensorDType DType { get; }
+    /// <summary>The shape (empty for a scalar).</summary>
     public long[] Shape { get; }
+    /// <summary>Number of elements, the product of the shape.</summary>
     public long Count => Shape.Aggregate(1L, (a, d) => a * d);
     internal byte[] Bytes { get; }
 

@@ -1,7 +1,19 @@
 namespace AdvCore.IO;
 
 /// <summary>The element types AdvCore reads and writes in safetensors files.</summary>
-public enum SafeTensorDType { F32, F64, I32, I64, U8 }
+public enum SafeTensorDType
+{
+    /// <summary>32-bit IEEE float.</summary>
+    F32,
+    /// <summary>64-bit IEEE float.</summary>
+    F64,
+    /// <summary>32-bit signed integer.</summary>
+    I32,
+    /// <summary>64-bit signed integer.</summary>
+    I64,
+    /// <summary>Unsigned byte.</summary>
+    U8,
+}
 
 internal static class SafeTensorDTypes
 {

@@ -23,15 +23,20 @@ public sealed class SafeTensorFile
         Metadata = metadata;
     }
 
+    /// <summary>The file read.</summary>
     public string Path { get; }
+    /// <summary>The <c>__metadata__</c> strings of the header (empty when it has none).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
+    /// <summary>The tensor names.</summary>
     public IReadOnlyCollection<string> Names => _tensors.Keys;
+    /// <summary>Whether the file holds a tensor <paramref name="name"/>.</summary>
     public bool Contains(string name) => _tensors.ContainsKey(name);
 
     /// <summary>The tensor <paramref name="name"/>; a missing name is a format error listing what is there.</summary>
     public SafeTensor this[string name] => _tensors.TryGetValue(name, out var t) ? t
         : throw new SafeTensorsFormatException(Path, $"no tensor named '{name}' (the file holds {string.Join(", ", _tensors.Keys.Take(20))}{(_tensors.Count > 20 ? ", ..." : "")})");
 
+    /// <summary>Reads and checks a whole file; a truncated or malformed one is refused with <see cref="SafeTensorsFormatException"/>.</summary>
     public static SafeTensorFile Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);

@@ -14,12 +14,15 @@ public sealed class SafeTensorWriter
     private readonly List<(string Name, SafeTensorDType Type, long[] Shape, byte[] Bytes)> _tensors = [];
     private readonly Dictionary<string, string> _metadata = new(StringComparer.Ordinal);
 
+    /// <summary>Adds an F32 tensor; the shape's product must equal the number of values.</summary>
     public SafeTensorWriter Add(string name, ReadOnlySpan<float> values, params long[] shape) =>
         Add(name, SafeTensorDType.F32, MemoryMarshal.AsBytes(values), shape, values.Length);
 
+    /// <summary>Adds an I64 tensor; the shape's product must equal the number of values.</summary>
     public SafeTensorWriter Add(string name, ReadOnlySpan<long> values, params long[] shape) =>
         Add(name, SafeTensorDType.I64, MemoryMarshal.AsBytes(values), shape, values.Length);
 
+    /// <summary>Adds an I32 tensor; the shape's product must equal the number of values.</summary>
     public SafeTensorWriter Add(string name, ReadOnlySpan<int> values, params long[] shape) =>
         Add(name, SafeTensorDType.I32, MemoryMarshal.AsBytes(values), shape, values.Length);
 

@@ -8,6 +8,7 @@ namespace AdvCore.Models;
 /// </summary>
 public static class ActivationChoice
 {
+    /// <summary>Parses relu, leaky[:slope] and brelu[:t] (bounded ReLU, t &gt; 0, default 1); a bare leaky takes <paramref name="defaultSlope"/>; anything else is an <see cref="ArgumentException"/> listing the valid forms.</summary>
     public static ActivationLayer Parse(string text, float defaultSlope = 0.2f)
     {
         ArgumentNullException.ThrowIfNull(text);

@@ -10,6 +10,7 @@ namespace AdvCore.Models;
 /// </summary>
 public static class ArchitectureJson
 {
+    /// <summary>The architecture as the JSON stored in a model file's <c>__metadata__</c> (docs/model-format.md).</summary>
     public static string Serialize(ModelArchitecture arch)
     {
         var root = new JsonObject

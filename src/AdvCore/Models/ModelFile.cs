@@ -10,6 +10,7 @@ namespace AdvCore.Models;
 /// </summary>
 public static class ModelFile
 {
+    /// <summary>The <c>format</c> metadata value every model file carries.</summary>
     public const string Format = "advcore-model/1";
 
     /// <summary>Writes every parameter and buffer of <paramref name="network"/> atomically.</summary>

@@ -38,11 +38,17 @@ public sealed class Trainer : IDisposable
         if (optimizerState is not null) _optimizer.LoadState(network.Parameters, optimizerState, optimizerSteps);
     }
 
+    /// <summary>The network being trained.</summary>
     public Network Network { get; }
+    /// <summary>The architecture written into the model file.</summary>
     public ModelArchitecture Architecture { get; }
+    /// <summary>The options of the run.</summary>
     public TrainingOptions Options { get; }
+    /// <summary>One report per finished epoch, resumed epochs included.</summary>
     public IReadOnlyList<EpochReport> History => _history;
+    /// <summary>Epochs finished so far.</summary>
     public int CompletedEpochs => _history.Count;
+    /// <summary>Whether every epoch of <see cref="TrainingOptions.Epochs"/> is done.</summary>
     public bool Finished => CompletedEpochs >= Options.Epochs;
 
     /// <summary>
@@ -135,6 +141,7 @@ public sealed class Trainer : IDisposable
         return buffers;
     }
 
+    /// <summary>Frees the optimizer state, and the network when the trainer owns it.</summary>
     public void Dispose()
     {
         foreach (var buffers in _buffers.Values) buffers.Dispose();

@@ -12,6 +12,7 @@ namespace AdvCore.Training;
 /// </summary>
 public sealed class TrainingCheckpoint
 {
+    /// <summary>The <c>format</c> metadata value every checkpoint carries.</summary>
     public const string Format = "advcore-checkpoint/1";
     private const string ModelPrefix = "model/";
     private const string OptimizerPrefix = "optim/";

@@ -3,16 +3,21 @@ namespace AdvCore.Training;
 /// <summary>How to train (defaults: the thesis's C4 recipe, Adam 1e-3, batch 128).</summary>
 public sealed record TrainingOptions
 {
+    /// <summary>Passes over the training set (default 6).</summary>
     public int Epochs { get; init; } = 6;
+    /// <summary>Images per optimizer step (default 128).</summary>
     public int BatchSize { get; init; } = 128;
 
     /// <summary>"adam" or "sgd" (SGD with momentum).</summary>
     public string Optimizer { get; init; } = "adam";
+    /// <summary>The (initial) learning rate (default 1e-3).</summary>
     public float LearningRate { get; init; } = 1e-3f;
 
     /// <summary>How the rate changes over the run: <see cref="Training.LearningRateSchedule.Constant"/> (default) or <see cref="Training.LearningRateSchedule.Cosine"/>.</summary>
     public string LearningRateSchedule { get; init; } = Training.LearningRateSchedule.Constant;
+    /// <summary>Momentum of SGD (ignored by Adam; default 0.9).</summary>
     public float Momentum { get; init; } = 0.9f;
+    /// <summary>Weight decay the optimizer applies with every update (default 0).</summary>
     public float WeightDecay { get; init; }
 
     /// <summary>Seeds the shuffling, the augmentation noise and (through the network) dropout.</summary>
@@ -20,6 +25,7 @@ public sealed record TrainingOptions
 
     /// <summary>Gaussian augmentation (seed 002 §3): N noisy copies x + N(0, σ²) of every image; 0 = off.</summary>
     public int NoisyCopies { get; init; }
+    /// <summary>σ of the Gaussian augmentation noise (with <see cref="NoisyCopies"/> &gt; 0).</summary>
     public float NoiseSigma { get; init; }
 
     /// <summary>Probability mass moved from the true class to the others (0 = off).</summary>
@@ -28,6 +34,7 @@ public sealed record TrainingOptions
     /// <summary>Stop after this many images per epoch (0 = the whole training set); for quick runs.</summary>
     public int MaxImagesPerEpoch { get; init; }
 
+    /// <summary>Refuses out-of-range options with <see cref="InvalidArgumentException"/> naming the option.</summary>
     public void Validate()
     {
         static void Check(bool ok, string message) { if (!ok) throw new InvalidArgumentException(message); }

@@ -43,6 +43,15 @@ public class TrainEvalInfoTests
         var info = CliRunner.Run("info", "--model", model);
         Assert.That(info.Code, Is.Zero, info.Error);
         Assert.That(info.Out, Does.Contain("710218 parameters, 8586496 MACs per image"));
+        using (var context = Context.Create(Device.Cpu, threads: 1))
+        using (var loaded = AdvCore.Models.ModelFile.Load(model, context))
+        {
+            // The training record says how the weights were made, as every result's run section does.
+            var training = System.Text.Json.JsonDocument.Parse(loaded.Training!).RootElement;
+            Assert.That(training.GetProperty("version").GetString(), Is.EqualTo(AdvCore.Evaluation.RunProvenance.LibraryVersion));
+            Assert.That(training.GetProperty("device").GetString(), Is.EqualTo("cpu"));
+            Assert.That(int.Parse(training.GetProperty("threads").GetString()!), Is.GreaterThan(0));
+        }
 
         string json = Path.Combine(_dir, "eval.json");
         var eval = CliRunner.Run("eval", "--model", model, "--dataset", "mnist", "--count", "300", "--json", json, "--data", data!);
