@@ -43,7 +43,7 @@ internal static partial class CliErrors
     {
         OperationCanceledException => ExitCodes.Interrupted,
         // A truncated or malformed file is bad input (1), not a failing disk.
-        EndOfStreamException or InvalidDataException => ExitCodes.UserError,
+        EndOfStreamException or InvalidDataException or AdvCore.IO.SafeTensorsFormatException => ExitCodes.UserError,
         IOException or UnauthorizedAccessException => ExitCodes.IO,
         _ => ExitCodes.UserError,
     };
