@@ -7,6 +7,9 @@
 #   ./build.sh bench [filter]   BenchmarkDotNet suite (default filter '*'), Markdown/CSV export
 #   ./build.sh pack             NuGet package of the AdvCore library into artifacts/pack
 #   ./build.sh bundle [dir]     self-contained bundle for a GPU host (scripts/make-bundle.sh)
+#   ./build.sh sanitize [filter] native tests under AddressSanitizer + UBSan (own build folder
+#                               artifacts/native-asan); non-zero on any test failure or report
+#   ./build.sh fuzz TARGET SECS fuzz one reader for SECS seconds (scripts/fuzz.sh; TARGET list: fuzz list)
 set -euo pipefail
 cd "$(dirname "$0")"
 config=${CONFIGURATION:-Release}
@@ -63,6 +66,17 @@ run_tests() {
   [ $(( native_fail + emu_fail + m_fail )) -eq 0 ]
 }
 
+# The native tests under ASan + UBSan, in a build folder of their own so the Release library is
+# untouched. Leaks are reported too; any report fails the run (halt_on_error).
+sanitize() {
+  local dir=artifacts/native-asan
+  cmake -S native -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DADVCORE_SANITIZE=ON >/dev/null
+  cmake --build "$dir" --target advcore_native_tests --parallel "$(nproc)" >/dev/null
+  ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    "$dir/advcore_native_tests" "$@"
+}
+
 case "$cmd" in
   build) build "$@" ;;
   test) build && run_tests "$@" ;;
@@ -71,5 +85,7 @@ case "$cmd" in
     dotnet run -c Release --project bench/AdvCore.Bench -- --filter "$filter" --exporters markdown csv "$@" ;;
   pack) dotnet pack src/AdvCore/AdvCore.csproj -c "$config" -o artifacts/pack "$@" ;;
   bundle) exec scripts/make-bundle.sh "$@" ;;
-  *) echo "unknown command '$cmd' (build | test | bench | pack | bundle)" >&2; exit 2 ;;
+  sanitize) sanitize "$@" ;;
+  fuzz) exec scripts/fuzz.sh "$@" ;;
+  *) echo "unknown command '$cmd' (build | test | bench | pack | bundle | sanitize | fuzz)" >&2; exit 2 ;;
 esac
