@@ -3,6 +3,8 @@
 #   scripts/fuzz.sh TARGET SECONDS     (./build.sh fuzz TARGET SECONDS)
 #   scripts/fuzz.sh list               the targets (fuzz/AdvCore.Fuzz/FuzzTargets.cs)
 #   scripts/fuzz.sh all SECONDS        every target in turn (CI)
+#   scripts/fuzz.sh native SECONDS     the libFuzzer harness of the C ABI (native/fuzz; clang-19,
+#                                      -fsanitize=fuzzer,address,undefined; needs libclang-rt-19-dev, libomp-19-dev)
 # Seeds: fuzz/corpus/TARGET; findings: artifacts/fuzz/TARGET/default/{crashes,hangs}. Prints the
 # executions done and exits non-zero when afl-fuzz saved a crash or a hang.
 set -euo pipefail
@@ -12,8 +14,27 @@ bin=$out/bin
 targets=$(ls fuzz/corpus)
 cmd=${1:-list}
 
-[ "$cmd" = list ] && { echo "$targets"; exit 0; }
-seconds=${2:?usage: scripts/fuzz.sh TARGET|all SECONDS}
+[ "$cmd" = list ] && { echo "$targets"; echo native; exit 0; }
+seconds=${2:?usage: scripts/fuzz.sh TARGET|all|native SECONDS}
+
+# The C ABI under libFuzzer with ASan + UBSan, in a build folder of its own.
+fuzz_native() {
+  local dir=artifacts/native-fuzz corpus=artifacts/fuzz/native-corpus
+  cmake -S native -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-19 \
+        -DADVCORE_SANITIZE=ON -DADVCORE_FUZZ=ON >"$dir.log" 2>&1 &&
+    cmake --build "$dir" --target advcore_fuzz_entry_points --parallel "$(nproc)" >>"$dir.log" 2>&1 ||
+    { echo "native fuzz harness did not build (see $dir.log)"; tail -5 "$dir.log"; return 1; }
+  mkdir -p "$corpus"
+  local status=0
+  ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    "$dir/advcore_fuzz_entry_points" -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=20 -print_final_stats=1 \
+    -artifact_prefix=artifacts/fuzz/native- "$corpus" >artifacts/fuzz/native.log 2>&1 || status=$?
+  local execs
+  execs=$(awk '/stat::number_of_executed_units/ {print $2}' artifacts/fuzz/native.log)
+  echo "fuzz native: ${seconds} s, ${execs:-0} executions, $([ $status -eq 0 ] && echo "no finding" || echo "FINDING (see artifacts/fuzz/native.log)")"
+  return $status
+}
+if [ "$cmd" = native ]; then mkdir -p artifacts/fuzz; fuzz_native; exit $?; fi
 command -v afl-fuzz >/dev/null || { echo "afl-fuzz not found: apt-get install -y afl++" >&2; exit 2; }
 
 # Build once, then instrument AdvCore.dll (the code under test) for afl's coverage map.

@@ -21,6 +21,7 @@ internal static class CommandLine
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(DevicesCommand.Create());
         root.Subcommands.Add(MagnifyCommand.Create());
+        root.Subcommands.Add(SoakCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
