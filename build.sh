@@ -67,11 +67,16 @@ run_tests() {
 }
 
 # The native tests under ASan + UBSan, in a build folder of their own so the Release library is
-# untouched. Leaks are reported too; any report fails the run (halt_on_error).
+# untouched. With clang-19 (and libclang-rt-19-dev) the same folder also builds the libFuzzer
+# harness (scripts/fuzz.sh native), so CI compiles the sanitized engine once. Leaks are reported
+# too; any report fails the run (halt_on_error).
 sanitize() {
-  local dir=artifacts/native-asan
-  cmake -S native -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DADVCORE_SANITIZE=ON >/dev/null
-  cmake --build "$dir" --target advcore_native_tests --parallel "$(nproc)" >/dev/null
+  local dir=artifacts/native-asan extra=()
+  if command -v clang++-19 >/dev/null && [ -e /usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.fuzzer-x86_64.a ]; then
+    extra=(-DCMAKE_CXX_COMPILER=clang++-19 -DADVCORE_FUZZ=ON)
+  fi
+  cmake -S native -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DADVCORE_SANITIZE=ON "${extra[@]}" >/dev/null
+  cmake --build "$dir" --parallel "$(nproc)" >/dev/null
   ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "$dir/advcore_native_tests" "$@"

@@ -19,11 +19,12 @@ seconds=${2:?usage: scripts/fuzz.sh TARGET|all|native SECONDS}
 
 # The C ABI under libFuzzer with ASan + UBSan, in a build folder of its own.
 fuzz_native() {
-  local dir=artifacts/native-fuzz corpus=artifacts/fuzz/native-corpus
+  local dir=artifacts/native-asan corpus=artifacts/fuzz/native-corpus
+  # The sanitized build folder of ./build.sh sanitize (clang-19: it holds the harness too).
   cmake -S native -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-19 \
-        -DADVCORE_SANITIZE=ON -DADVCORE_FUZZ=ON >"$dir.log" 2>&1 &&
-    cmake --build "$dir" --target advcore_fuzz_entry_points --parallel "$(nproc)" >>"$dir.log" 2>&1 ||
-    { echo "native fuzz harness did not build (see $dir.log)"; tail -5 "$dir.log"; return 1; }
+        -DADVCORE_SANITIZE=ON -DADVCORE_FUZZ=ON >artifacts/fuzz/native-build.log 2>&1 &&
+    cmake --build "$dir" --target advcore_fuzz_entry_points --parallel "$(nproc)" >>artifacts/fuzz/native-build.log 2>&1 ||
+    { echo "native fuzz harness did not build (see artifacts/fuzz/native-build.log)"; tail -5 artifacts/fuzz/native-build.log; return 1; }
   mkdir -p "$corpus"
   local status=0
   ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
