@@ -3,6 +3,7 @@
 #   scripts/fuzz.sh TARGET SECONDS     (./build.sh fuzz TARGET SECONDS)
 #   scripts/fuzz.sh list               the targets (fuzz/AdvCore.Fuzz/FuzzTargets.cs)
 #   scripts/fuzz.sh all SECONDS        every target in turn (CI)
+# Replay a file: dotnet artifacts/fuzz/replay/AdvCore.Fuzz.dll TARGET FILE...
 #   scripts/fuzz.sh native SECONDS     the libFuzzer harness of the C ABI (native/fuzz; clang-19,
 #                                      -fsanitize=fuzzer,address,undefined; needs libclang-rt-19-dev, libomp-19-dev)
 # Seeds: fuzz/corpus/TARGET; findings: artifacts/fuzz/TARGET/default/{crashes,hangs}. Prints the
@@ -43,6 +44,9 @@ if [ ! -f "$bin/.instrumented" ] || [ -n "$(find src/AdvCore fuzz/AdvCore.Fuzz -
   rm -rf "$bin"
   dotnet build fuzz/AdvCore.Fuzz -c Release -o "$bin" -nologo -v:quiet >/dev/null
   dotnet tool restore >/dev/null
+  # An instrumented assembly only runs under afl (it writes afl's shared coverage map): findings
+  # are replayed with an uninstrumented copy.
+  rm -rf "$out/replay" && cp -r "$bin" "$out/replay"
   dotnet sharpfuzz "$bin/AdvCore.dll" >/dev/null
   touch "$bin/.instrumented"
 fi
@@ -62,7 +66,9 @@ fuzz_one() {
   hangs=$(find "$dir/default/hangs" -type f -name 'id:*' | wc -l)
   echo "fuzz $target: ${seconds} s, $execs executions, $crashes crashes, $hangs hangs"
   if [ "$crashes" -gt 0 ] || [ "$hangs" -gt 0 ]; then
-    dotnet "$bin/AdvCore.Fuzz.dll" "$target" "$dir"/default/crashes/id:* "$dir"/default/hangs/id:* 2>/dev/null | grep FINDING | head -5 || true
+    local found=()
+    shopt -s nullglob; found=("$dir"/default/crashes/id:* "$dir"/default/hangs/id:*); shopt -u nullglob
+    timeout 120 dotnet "$out/replay/AdvCore.Fuzz.dll" "$target" "${found[@]}" 2>&1 | grep -v '^   at' | head -10 || true
     return 1
   fi
 }
