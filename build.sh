@@ -7,6 +7,9 @@
 #   ./build.sh bench [filter]   BenchmarkDotNet suite (default filter '*'), Markdown/CSV export
 #   ./build.sh pack             NuGet packages AdvCore and AdvCore.Plots (+ symbols) into artifacts/pack
 #   ./build.sh bundle [dir]     self-contained bundle for a GPU host (scripts/make-bundle.sh)
+#   ./build.sh sanitize [filter] native tests under AddressSanitizer + UBSan (own build folder
+#                               artifacts/native-asan); non-zero on any test failure or report
+#   ./build.sh fuzz TARGET SECS fuzz one reader for SECS seconds (scripts/fuzz.sh; TARGET list: fuzz list)
 set -euo pipefail
 cd "$(dirname "$0")"
 config=${CONFIGURATION:-Release}
@@ -68,6 +71,22 @@ case "$cmd" in
   build|test|bench|pack) scripts/prerequisites.sh || exit 1 ;;
 esac
 
+# The native tests under ASan + UBSan, in a build folder of their own so the Release library is
+# untouched. With clang-19 (and libclang-rt-19-dev) the same folder also builds the libFuzzer
+# harness (scripts/fuzz.sh native), so CI compiles the sanitized engine once. Leaks are reported
+# too; any report fails the run (halt_on_error).
+sanitize() {
+  local dir=artifacts/native-asan extra=()
+  if command -v clang++-19 >/dev/null && [ -e /usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.fuzzer-x86_64.a ]; then
+    extra=(-DCMAKE_CXX_COMPILER=clang++-19 -DADVCORE_FUZZ=ON)
+  fi
+  cmake -S native -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DADVCORE_SANITIZE=ON "${extra[@]}" >/dev/null
+  cmake --build "$dir" --parallel "$(nproc)" >/dev/null
+  ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    "$dir/advcore_native_tests" "$@"
+}
+
 case "$cmd" in
   build) build "$@" ;;
   test) build && run_tests "$@" ;;
@@ -83,5 +102,7 @@ case "$cmd" in
     done
     ls -l artifacts/pack ;;
   bundle) exec scripts/make-bundle.sh "$@" ;;
-  *) echo "unknown command '$cmd' (build | test | bench | pack | bundle)" >&2; exit 2 ;;
+  sanitize) sanitize "$@" ;;
+  fuzz) exec scripts/fuzz.sh "$@" ;;
+  *) echo "unknown command '$cmd' (build | test | bench | pack | bundle | sanitize | fuzz)" >&2; exit 2 ;;
 esac

@@ -686,6 +686,12 @@ AC_API ac_status ac_smooth_clip_masks(ac_context* ctx, const ac_tensor* x, const
 AC_API ac_status ac_bench_sgemm_gflops(ac_context* ctx, int64_t size, int32_t reps,
                                        double* gflops);
 
+/* ---------------------------------------------------------------- diagnostics */
+
+/* Live handles in the process: contexts, tensors (views included) and the bytes of tensor
+ * storage they hold. The soak check (advcore soak) reads them to show that nothing leaks. */
+AC_API ac_status ac_live_handles(int64_t* contexts, int64_t* tensors, int64_t* tensor_bytes);
+
 #ifdef __cplusplus
 }
 #endif

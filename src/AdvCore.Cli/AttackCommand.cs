@@ -10,7 +10,10 @@ namespace AdvCore.Cli;
 /// <c>advcore attack</c>: runs one attack with the thesis settings over a slice of the test set
 /// (thesis §3.3 protocol: only correctly classified images are attacked), prints P_suc, D̄, P_upp,
 /// # grads and seconds, and writes the result record (JSON, atomically) and optionally the
-/// adversarial images, the operating characteristic (CSV, PNG) and an image grid.
+/// adversarial images, the operating characteristic (CSV, PNG) and an image grid. Every output path
+/// is checked before the attack starts. Interrupted (SIGINT/SIGTERM), it finishes the current batch,
+/// writes the partial record to <c>--out</c> and exits with 130; <c>--resume</c> continues it to the
+/// same results as an uninterrupted run. Side files are written only once the run is complete.
 /// </summary>
 internal static class AttackCommand
 {
@@ -40,12 +43,13 @@ internal static class AttackCommand
         var csv = new Option<string?>("--csv") { Description = "Also write the operating characteristic P(D) as CSV" };
         var chart = new Option<string?>("--chart") { Description = "Also write the operating characteristic as PNG" };
         var grid = new Option<string?>("--grid") { Description = "Also write a PNG grid of 8 originals, adversarials and perturbations" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the interrupted run whose partial record is at --out (same options)" };
         var data = CommonOptions.Data();
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
 
         var command = new Command("attack", "Attack a model on the first N test images and write the result record\n\n" + AttacksCommand.HelpTable());
-        foreach (var o in new Option[] { model, dataset, attack, iterations, target, targetSeed, margin, count, start, batch, noQuantize, parameters, output, saveImages, csv, chart, grid, data, device, threads })
+        foreach (var o in new Option[] { model, dataset, attack, iterations, target, targetSeed, margin, count, start, batch, noQuantize, parameters, output, saveImages, csv, chart, grid, resume, data, device, threads })
             command.Options.Add(o);
 
         command.SetAction(parse =>
@@ -65,6 +69,9 @@ internal static class AttackCommand
                 throw new ArgumentException($"--margin: {attackInstance.Name} does not take a confidence margin");
             string modelPath = parse.GetValue(model)!;
             string outPath = parse.GetValue(output)!;
+            string? imagesPath = parse.GetValue(saveImages), csvPath = parse.GetValue(csv), chartPath = parse.GetValue(chart), gridPath = parse.GetValue(grid);
+            OutputPaths.ProbeFiles(("--out", outPath), ("--save-images", imagesPath), ("--csv", csvPath), ("--chart", chartPath), ("--grid", gridPath));
+            Interruption.Graceful();
 
             using var context = CommonOptions.CreateContext(parse.GetValue(device)!, parse.GetValue(threads));
             using var loaded = ModelFile.Load(modelPath, context);
@@ -73,46 +80,53 @@ internal static class AttackCommand
             var classifier = new NetworkClassifier(loaded.Network);
             AttackSetup.CheckShape(classifier, slice, modelPath);
 
-            string? imagesPath = parse.GetValue(saveImages);
+            string modelName = Path.GetFileName(modelPath);
+            var partial = parse.GetValue(resume) ? PartialRun.Load(outPath, attackInstance, null, datasetName, modelName, slice, first) : null;
+            if (partial is { } p) Console.WriteLine($"resuming {outPath}: {p.Record.Count} of {n} images done");
+            else if (parse.GetValue(resume)) Console.WriteLine($"no partial record at {outPath}: starting from the first image");
+            int keep = imagesPath is not null ? int.MaxValue : gridPath is not null ? 8 : 0;
             var cost = attackInstance.Cost(classifier.Classes, slice.Shape.Aggregate(1L, (a, b) => a * b));
             Console.WriteLine($"{attackInstance.Name} ({cost.Gradients} grads + {cost.Forwards} forwards per image at most, {targets.Describe()}, {(attackInstance.Options.Quantize ? "quantized" : "real-valued")}) " +
                               $"against {loaded.Architecture.Name} on {datasetName} test images {first}..{first + n - 1}");
-            var run = AttackSetup.Run(classifier, attackInstance, slice, first, parse.GetValue(batch), datasetName, Path.GetFileName(modelPath),
-                                      null, imagesPath is null ? 8 : int.MaxValue, $"{attackInstance.Name} {attackInstance.Iterations}", targets, marginValue);
+            var run = AttackSetup.Run(classifier, attackInstance, slice, first, parse.GetValue(batch), datasetName, modelName,
+                                      null, keep, $"{attackInstance.Name} {attackInstance.Iterations}", targets, marginValue, partial, partialOk: true);
             var record = run.Record;
+            if (!run.Completed)
+            {
+                PartialRun.Save(outPath, run, slice.Shape);
+                Console.WriteLine($"interrupted after {record.Count} of {n} images: wrote the partial record {outPath} (side files are written when the run completes)");
+                Console.WriteLine($"continue with: {Interruption.ResumeCommand()}");
+                return ExitCodes.Interrupted;
+            }
             Console.WriteLine($"{record.Label}: {AttackSetup.Summary(record)}");
 
-            AttackSetup.EnsureFolder(outPath);
             record.Save(outPath);
             Console.WriteLine($"wrote {outPath}");
             if (imagesPath is not null)
             {
-                AttackSetup.EnsureFolder(imagesPath);
                 AttackSetup.SaveImages(imagesPath, run.Examples, slice.Shape, record);
                 Console.WriteLine($"wrote {imagesPath} ({run.Examples.Count} images)");
             }
-            if (parse.GetValue(csv) is { } csvPath)
+            if (csvPath is not null)
             {
-                AttackSetup.EnsureFolder(csvPath);
                 ResultFiles.WriteOperatingCharacteristics(csvPath, [record]);
                 Console.WriteLine($"wrote {csvPath}");
             }
-            if (parse.GetValue(chart) is { } chartPath)
+            if (chartPath is not null)
             {
-                AttackSetup.EnsureFolder(chartPath);
                 OperatingCharacteristicChart.Save(chartPath, [record], $"{record.Label} on {datasetName}");
                 Console.WriteLine($"wrote {chartPath}");
             }
-            if (parse.GetValue(grid) is { } gridPath)
+            if (gridPath is not null)
             {
                 if (run.Examples.Count == 0) Console.WriteLine($"no attacked image to draw; {gridPath} not written");
                 else
                 {
-                    AttackSetup.EnsureFolder(gridPath);
                     AdversarialGrid.Save(gridPath, run.Examples.Take(8).ToList(), slice.Shape);
                     Console.WriteLine($"wrote {gridPath}");
                 }
             }
+            PartialRun.Complete(outPath);
             return 0;
         });
         return command;

@@ -57,9 +57,15 @@ internal static class AttackSetup
             throw new ArgumentException($"{modelPath} takes images of shape [{string.Join(',', model.InputShape)}], {data.Name} has [{string.Join(',', data.Shape)}]");
     }
 
-    /// <summary>Runs <paramref name="attack"/> over <paramref name="slice"/> (dataset indices from <paramref name="start"/>) with a progress line.</summary>
+    /// <summary>
+    /// Runs <paramref name="attack"/> over <paramref name="slice"/> (dataset indices from <paramref name="start"/>) with a progress line,
+    /// continuing <paramref name="resume"/> (a partial record and the images it kept) when given. It stops between batches
+    /// when the run is interrupted (<see cref="Interruption"/>): with <paramref name="partialOk"/> the partial run is returned
+    /// (<see cref="AttackRun.Completed"/> false), otherwise <see cref="OperationCanceledException"/> is thrown.
+    /// </summary>
     public static AttackRun Run(IClassifier model, IAttack attack, LabeledImages slice, int start, int batch, string dataset, string? modelName,
-                                string? variant, int keepExamples, string title, TargetSelection targets = default, float margin = 0)
+                                string? variant, int keepExamples, string title, TargetSelection targets = default, float margin = 0,
+                                (AttackRunRecord Record, List<AdversarialExample> Examples)? resume = null, bool partialOk = false)
     {
         CommonOptions.Check(batch >= 1, $"--batch must be >= 1 (got {batch})");
         float[] pixels = slice.Pixels.ToArray();
@@ -79,9 +85,12 @@ internal static class AttackSetup
                 Progress = p => update((double)p.Processed / p.Total,
                     string.Create(CultureInfo.InvariantCulture, $"{p.Processed}/{p.Total} images, P_suc {p.SuccessRate:F3}")),
             });
-            return runner.Run(pixels, labels, indices);
+            return runner.Run(pixels, labels, indices, resume?.Record, Interruption.Token);
         });
-        return run with { Record = run.Record with { Variant = variant, Run = Invocation.Stamp(run.Record.Run) } };
+        if (!run.Completed && !partialOk) throw new OperationCanceledException($"{title}: interrupted after {run.Record.Count} of {slice.Count} images");
+        // The images kept before the interruption come first, as in an uninterrupted run.
+        var examples = resume is { } r ? [.. r.Examples.Concat(run.Examples).Take(keepExamples)] : run.Examples;
+        return run with { Record = run.Record with { Variant = variant, Run = Invocation.Stamp(run.Record.Run) }, Examples = examples };
     }
 
     /// <summary>One line of statistics, e.g. "P_suc 1.000  D̄ 1.452  P_upp 0.861 (D_upp 2)  # grads 20  12.3 s".</summary>

@@ -3,10 +3,11 @@ using System.CommandLine.Invocation;
 
 namespace AdvCore.Cli;
 
-/// <summary>Builds the command tree and turns every failure into one clear line and an exit code.</summary>
+/// <summary>Builds the command tree and turns every failure into one clear line and an exit code (<see cref="ExitCodes"/>).</summary>
 internal static class CommandLine
 {
-    public static int Run(string[] args)
+    /// <summary>Runs the command line <paramref name="args"/>; <paramref name="cancel"/> acts like SIGINT (tests, in-process callers).</summary>
+    public static int Run(string[] args, CancellationToken cancel = default)
     {
         var root = new RootCommand("AdvCore: adversarial-robustness engine (train, evaluate, attack, reproduce the thesis tables)")
         {
@@ -23,23 +24,26 @@ internal static class CommandLine
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(DevicesCommand.Create());
         root.Subcommands.Add(MagnifyCommand.Create());
+        root.Subcommands.Add(SoakCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors) Console.Error.WriteLine($"advcore: {error.Message}");
-            return 2;
+            return ExitCodes.Usage;
         }
         Invocation.Set(parse);
+        using var interruption = Interruption.Watch(args, cancel);
         try
         {
-            // Our own handler below turns user errors into one line; System.CommandLine's default
-            // would print a stack trace.
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // Our own handler below turns every error into one line; System.CommandLine's default
+            // would print a stack trace. ProcessTerminationTimeout = null: signals are ours (Interruption).
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
-        catch (Exception e) when (CliErrors.IsUserFacing(e))
+        catch (Exception e)
         {
             Console.Error.WriteLine($"advcore: {CliErrors.Describe(e)}");
-            return 1;
+            if (Environment.GetEnvironmentVariable("ADVCORE_DEBUG") == "1") Console.Error.WriteLine(e);
+            return CliErrors.ExitCode(e);
         }
     }
 }

@@ -50,6 +50,7 @@ internal static class CompareAttacksCommand
             CommonOptions.Check(batchSize >= 1, $"--batch must be >= 1 (got {batchSize})");
             var entrants = Entrants(parse.GetValue(attacks), datasetName);
             string folder = parse.GetValue(output)!;
+            OutputPaths.ProbeFolder("--out", folder);
             string modelPath = parse.GetValue(model)!;
 
             using var context = CommonOptions.CreateContext(parse.GetValue(device)!, parse.GetValue(threads));

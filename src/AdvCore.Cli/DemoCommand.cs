@@ -40,6 +40,7 @@ internal static class DemoCommand
             CommonOptions.Check(n >= 1, $"--count must be >= 1 (got {n})");
             CommonOptions.Check(batchSize >= 1, $"--batch must be >= 1 (got {batchSize})");
             string folder = parse.GetValue(output)!;
+            OutputPaths.ProbeFolder("--out", folder);
             string? dataDir = parse.GetValue(data);
             var total = Stopwatch.StartNew();
 

@@ -29,6 +29,7 @@ internal static class EvalCommand
             int n = parse.GetValue(count);
             CommonOptions.Check(n >= 0, $"--count must be >= 0 (got {n})");
             string datasetName = DatasetCatalog.Normalize(parse.GetValue(dataset)!);
+            OutputPaths.ProbeFiles(("--json", parse.GetValue(json)));
             using var context = CommonOptions.CreateContext(parse.GetValue(device)!, parse.GetValue(threads));
             using var loaded = ModelFile.Load(parse.GetValue(model)!, context);
             var test = DatasetCatalog.Load(datasetName, DatasetSplit.Test, parse.GetValue(data), log: new Progress<string>(Console.WriteLine));

@@ -92,6 +92,7 @@ internal static class MagnifyCommand
             }) is int code) return code;
 
             string modelPath = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
+            OutputPaths.ProbeFiles(("--out", outPath));
             using var context = CommonOptions.CreateContext(parse.GetValue(device)!, parse.GetValue(threads));
             using var loaded = ModelFile.Load(modelPath, context);
             var test = DatasetCatalog.Load(datasetName, DatasetSplit.Test, parse.GetValue(data), log: new Progress<string>(Console.WriteLine));

@@ -15,10 +15,10 @@ internal static class MergeCommand
         command.Options.Add(output);
         command.SetAction(parse =>
         {
+            string outPath = parse.GetValue(output)!;
+            OutputPaths.ProbeFiles(("--out", outPath));
             var records = parse.GetValue(inputs)!.Select(AttackRunRecord.Load).ToList();
             var merged = AttackRunRecord.Merge(records);
-            string outPath = parse.GetValue(output)!;
-            AttackSetup.EnsureFolder(outPath);
             merged.Save(outPath);
             Console.WriteLine($"{merged.Label}: {AttackSetup.Summary(merged)}");
             Console.WriteLine($"wrote {outPath} ({records.Count} shards)");

@@ -29,10 +29,11 @@ internal static class ReproduceCommand
         var data = CommonOptions.Data();
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
+        var resume = new Option<bool>("--resume") { Description = "Reuse the records already in --out and continue an interrupted one (thesis tables)" };
         var sigmas = new Option<string?>("--sigmas") { Description = "smoothfool tables: comma-separated σ_g list (default 1,2,3,5 for smoothfool-table-1, 20,60,100 for smoothfool-table-2)" };
         var command = new Command("reproduce", "Run every attack of a thesis table (4.1, 4.2, 5.1, 5.2, 5.3) or of SmoothFool's Tables 1-2 (smoothfool-table-1, smoothfool-table-2) and print it beside the published numbers");
         command.Arguments.Add(table);
-        foreach (var o in new Option[] { model, dataset, count, batch, output, data, device, threads, sigmas }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, dataset, count, batch, output, data, device, threads, resume, sigmas }) command.Options.Add(o);
 
         command.SetAction(parse =>
         {
@@ -52,6 +53,8 @@ internal static class ReproduceCommand
             CommonOptions.Check(batchSize >= 1, $"--batch must be >= 1 (got {batchSize})");
             string folder = parse.GetValue(output)!;
             string modelPath = parse.GetValue(model)!;
+            OutputPaths.ProbeFolder("--out", folder);
+            Interruption.Graceful();
 
             using var context = CommonOptions.CreateContext(parse.GetValue(device)!, parse.GetValue(threads));
             using var loaded = ModelFile.Load(modelPath, context);
@@ -74,13 +77,25 @@ internal static class ReproduceCommand
                 try
                 {
                     var attack = AttackSetup.Build(row.Attack, datasetName, row.Iterations, thesis.Quantize, row.Parameters);
-                    var run = AttackSetup.Run(classifier, attack, slice, 0, batchSize, datasetName, Path.GetFileName(modelPath), row.Variant, 1, label);
                     string path = Path.Combine(folder, row.Stem + ".json");
-                    run.Record.Save(path);
-                    Console.WriteLine($"{label}: {AttackSetup.Summary(run.Record)}; wall {clock.Elapsed.TotalSeconds:F1} s; wrote {path}");
+                    var partial = parse.GetValue(resume) ? PartialRun.Load(path, attack, row.Variant, datasetName, Path.GetFileName(modelPath), slice, 0) : null;
+                    var run = partial is { } done && done.Record.Count == n
+                        ? new AttackRun(done.Record, done.Examples, Completed: true)
+                        : AttackSetup.Run(classifier, attack, slice, 0, batchSize, datasetName, Path.GetFileName(modelPath), row.Variant, 1, label,
+                                          resume: partial, partialOk: true);
+                    // The kept image stays beside the record until the table is complete, so a resumed table draws the same grid.
+                    PartialRun.Save(path, run, slice.Shape);
+                    if (!run.Completed)
+                    {
+                        Console.WriteLine($"{label}: interrupted after {run.Record.Count} of {n} images: wrote the partial record {path}; " +
+                                          $"the table's files are written when every run is complete");
+                        Console.WriteLine($"continue with: {Interruption.ResumeCommand()}");
+                        return ExitCodes.Interrupted;
+                    }
+                    Console.WriteLine($"{label}: {AttackSetup.Summary(run.Record)}; wall {clock.Elapsed.TotalSeconds:F1} s; {(partial is { } reused && reused.Record.Count == n ? "reused" : "wrote")} {path}");
                     results.Add((row, run, null, clock.Elapsed.TotalSeconds));
                 }
-                catch (Exception e) when (e is not OutOfMemoryException)
+                catch (Exception e) when (e is not OutOfMemoryException and not OperationCanceledException)
                 {
                     string message = CliErrors.Describe(e);
                     Console.Error.WriteLine($"advcore: {label} failed: {message}");
@@ -115,6 +130,7 @@ internal static class ReproduceCommand
                 Console.WriteLine($"wrote {string.Join(", ", files)}");
             }
 
+            foreach (var row in thesis.Rows) PartialRun.Complete(Path.Combine(folder, row.Stem + ".json"));
             Console.Write(Render(thesis, datasetName, results));
             int failed = results.Count(r => r.Error is not null);
             if (failed > 0)

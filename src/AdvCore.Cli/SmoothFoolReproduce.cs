@@ -25,6 +25,7 @@ internal static class SmoothFoolReproduce
             throw new ArgumentException($"unknown table '{table}' (expected {string.Join(", ", SmoothFoolTables.Names)})");
         bool first = table == "smoothfool-table-1";
         var sigmaList = sigmas is null ? (first ? SmoothFoolTables.Table1Sigmas : SmoothFoolTables.Table2Sigmas) : ParseSigmas(sigmas);
+        OutputPaths.ProbeFolder("--out", folder);
         using var context = CommonOptions.CreateContext(device, threads);
         using var loaded = ModelFile.Load(modelPath, context);
         var test = Data.DatasetCatalog.Load(dataset, Data.DatasetSplit.Test, data, log: new Progress<string>(Console.WriteLine));

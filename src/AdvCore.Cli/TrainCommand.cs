@@ -10,6 +10,8 @@ namespace AdvCore.Cli;
 /// <summary>
 /// <c>advcore train</c>: trains a zoo model on a dataset, writing the model file and a
 /// checkpoint (<c>FILE.ckpt</c>) atomically after every epoch; <c>--resume</c> continues from it.
+/// Interrupted (SIGINT/SIGTERM), it stops before the next batch, keeps the files of the last
+/// finished epoch and exits with 130, printing the command that continues.
 /// </summary>
 internal static class TrainCommand
 {
@@ -67,6 +69,8 @@ internal static class TrainCommand
                 MaxImagesPerEpoch = parse.GetValue(maxImages),
             };
             options.Validate();
+            OutputPaths.ProbeFiles(("--out", outPath), ("--out (checkpoint)", checkpoint));
+            Interruption.Graceful();
             var (c, h, w, classes) = DatasetCatalog.ShapeOf(datasetName);
             var architecture = ModelZoo.Create(parse.GetValue(model)!, [c, h, w], classes,
                 parse.GetValue(activation) is { } a ? ActivationChoice.Parse(a) : null);
@@ -81,7 +85,19 @@ internal static class TrainCommand
             using var trainer = parse.GetValue(resume) && File.Exists(checkpoint)
                 ? Resumed(checkpoint, context, architecture, options)
                 : new Trainer(Network.Build(context, architecture.InputShape, architecture.Layers, options.Seed), architecture, options, ownsNetwork: true);
-            Train(trainer, train, test, datasetName, outPath, checkpoint);
+            try
+            {
+                Train(trainer, train, test, datasetName, outPath, checkpoint);
+            }
+            catch (OperationCanceledException) when (Interruption.Requested)
+            {
+                int epoch = trainer.CompletedEpochs + 1;
+                Console.WriteLine(trainer.CompletedEpochs == 0
+                    ? $"interrupted in epoch 1 before any epoch finished: nothing saved"
+                    : $"interrupted in epoch {epoch}: {outPath} and {checkpoint} hold epoch {trainer.CompletedEpochs} of {trainer.Options.Epochs}");
+                Console.WriteLine($"continue with: {Interruption.ResumeCommand()}");
+                return ExitCodes.Interrupted;
+            }
             return 0;
         });
         return command;
@@ -110,7 +126,7 @@ internal static class TrainCommand
             int epoch = trainer.CompletedEpochs + 1;
             var report = ProgressLine.Run($"epoch {epoch}/{o.Epochs}", update =>
                 trainer.RunEpoch(train, test, new Progress<TrainingProgress>(p =>
-                    update((double)p.Batch / p.Batches, $"loss {p.Loss:F4} acc {p.Accuracy:F4} {p.ImagesPerSecond:F0} img/s"))));
+                    update((double)p.Batch / p.Batches, $"loss {p.Loss:F4} acc {p.Accuracy:F4} {p.ImagesPerSecond:F0} img/s")), Interruption.Token));
             trainer.SaveCheckpoint(checkpoint);
             ModelFile.Save(outPath, trainer.Architecture, trainer.Network, TrainingRecord(trainer, dataset));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -69,3 +69,25 @@ void check_tensor(const ac_tensor* t, const char* what) {
 }
 
 }  // namespace ac
+
+namespace ac {
+
+void live_counts(int64_t* contexts, int64_t* tensors, int64_t* tensor_bytes) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  std::unordered_set<const Storage*> storages;
+  int64_t bytes = 0;
+  for (const ac_tensor* t : g_tensors)
+    if (storages.insert(t->storage.get()).second) bytes += static_cast<int64_t>(t->storage->bytes);
+  *contexts = static_cast<int64_t>(g_contexts.size());
+  *tensors = static_cast<int64_t>(g_tensors.size());
+  *tensor_bytes = bytes;
+}
+
+}  // namespace ac
+
+AC_API ac_status ac_live_handles(int64_t* contexts, int64_t* tensors, int64_t* tensor_bytes) {
+  return ac::guard([&] {
+    if (!contexts || !tensors || !tensor_bytes) ac::fail(AC_ERR_INVALID_ARGUMENT, "contexts, tensors and tensor_bytes must not be null");
+    ac::live_counts(contexts, tensors, tensor_bytes);
+  });
+}

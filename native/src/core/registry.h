@@ -18,4 +18,7 @@ void release_tensor(ac_tensor* t);
 // Throws AC_ERR_INVALID_ARGUMENT naming `what` if t is null or not a live tensor.
 void check_tensor(const ac_tensor* t, const char* what);
 
+// Live contexts, tensors and tensor storage bytes (storage shared by views counted once per tensor).
+void live_counts(int64_t* contexts, int64_t* tensors, int64_t* tensor_bytes);
+
 }  // namespace ac

@@ -37,6 +37,7 @@ public abstract class Attack<TOptions> : IAttack where TOptions : AttackOptions
     public abstract AttackCost Cost(int classes, long features);
 
     /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">Another thread is using the model's context.</exception>
     public AttackResult Run(IClassifier model, Tensor images, Criterion criterion, AttackRunSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(criterion);
@@ -46,6 +47,8 @@ public abstract class Attack<TOptions> : IAttack where TOptions : AttackOptions
             throw new ArgumentException($"attack {Name} does not support a targeted criterion", nameof(criterion));
         if (criterion.Margin > 0 && !SupportsMargin)
             throw new ArgumentException($"attack {Name} does not support a confidence margin", nameof(criterion));
+        // The whole run holds the context: the network's buffers and the session's tensors live across calls.
+        using var use = model.Context.Use($"attack {Name}");
         float[] imagesHost = InputChecks.Validate(model, images, criterion);
         using var session = new AttackSession(model, images, imagesHost, criterion, Options.Quantize, settings);
         bool exhausted = false;

@@ -54,6 +54,42 @@ internal static class DataFile
             throw new DatasetFormatException(path, $"truncated: expected {expectedTotal} bytes, found {offset + read}");
     }
 
+    /// <summary>
+    /// Reads the <paramref name="payload"/> bytes a header announced. A plain file shorter than that
+    /// is refused before anything is allocated; a compressed stream is read in chunks, so a forged
+    /// header claiming gigabytes costs only what the stream really holds (fuzzing found both).
+    /// </summary>
+    internal static byte[] ReadPayload(Stream stream, string path, long payload, long offset, long expectedTotal)
+    {
+        if (stream.CanSeek && stream.Length - offset < payload)
+            throw new DatasetFormatException(path, $"truncated: expected {expectedTotal} bytes, found {stream.Length}");
+        const int Chunk = 16 << 20;
+        if (stream.CanSeek || payload <= Chunk)
+        {
+            var whole = new byte[payload];
+            ReadExactly(stream, path, whole, offset, expectedTotal);
+            return whole;
+        }
+        var chunks = new List<byte[]>();
+        long read = 0;
+        while (read < payload)
+        {
+            var chunk = new byte[Math.Min(Chunk, payload - read)];
+            int n = ReadAll(stream, path, chunk);
+            if (n < chunk.Length) throw new DatasetFormatException(path, $"truncated: expected {expectedTotal} bytes, found {offset + read + n}");
+            chunks.Add(chunk);
+            read += n;
+        }
+        var result = new byte[payload];
+        long at = 0;
+        foreach (var chunk in chunks)
+        {
+            chunk.CopyTo(result, at);
+            at += chunk.Length;
+        }
+        return result;
+    }
+
     /// <summary>Throws when anything follows the expected content: a wrong count in the header or a concatenated file.</summary>
     internal static void ExpectEnd(Stream stream, string path, long expectedTotal)
     {

@@ -25,12 +25,12 @@ public static class IdxReader
         int count = ReadDim(path, header, 4, "image count", allowZero: true);
         int rows = ReadDim(path, header, 8, "row count", allowZero: false);
         int columns = ReadDim(path, header, 12, "column count", allowZero: false);
-        long payload = (long)count * rows * columns;
-        if (payload > Array.MaxLength)
+        // In double: three header ints can overflow a long (fuzzing found the wrapped, negative size).
+        if ((double)count * rows * columns > Array.MaxLength)
             throw new DatasetFormatException(path, $"header claims {count} images of {rows}x{columns}, more than one array can hold");
-        var pixels = new byte[payload];
+        long payload = (long)count * rows * columns;
         long total = header.Length + payload;
-        DataFile.ReadExactly(stream, path, pixels, header.Length, total);
+        byte[] pixels = DataFile.ReadPayload(stream, path, payload, header.Length, total);
         DataFile.ExpectEnd(stream, path, total);
         return (count, rows, columns, pixels);
     }
@@ -44,9 +44,8 @@ public static class IdxReader
         Span<byte> header = stackalloc byte[8];
         ReadHeader(stream, path, header, LabelsMagic, "labels");
         int count = ReadDim(path, header, 4, "label count", allowZero: true);
-        var labels = new byte[count];
         long total = header.Length + (long)count;
-        DataFile.ReadExactly(stream, path, labels, header.Length, total);
+        byte[] labels = DataFile.ReadPayload(stream, path, count, header.Length, total);
         DataFile.ExpectEnd(stream, path, total);
         for (int i = 0; i < labels.Length; i++)
             if (labels[i] >= classes)

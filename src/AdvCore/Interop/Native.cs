@@ -38,6 +38,7 @@ internal static unsafe partial class Native
     [LibraryImport(LibraryName)] internal static partial int ac_context_get_value_checks(ContextHandle ctx, out int enabled);
     [LibraryImport(LibraryName)] internal static partial int ac_context_transfer_counts(ContextHandle ctx, out AcTransferCounts counts);
     [LibraryImport(LibraryName)] internal static partial int ac_context_reset_transfer_counts(ContextHandle ctx);
+    [LibraryImport(LibraryName)] internal static partial int ac_live_handles(out long contexts, out long tensors, out long tensorBytes);
     [LibraryImport(LibraryName)] internal static partial int ac_bench_sgemm_gflops(ContextHandle ctx, long size, int reps, out double gflops);
 
     // ------------------------------------------------------------- tensors

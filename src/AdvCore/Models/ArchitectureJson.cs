@@ -26,6 +26,19 @@ public static class ArchitectureJson
     /// <summary>Parses the JSON; every problem is a <see cref="FormatException"/> naming the layer and field.</summary>
     public static ModelArchitecture Parse(string json)
     {
+        try
+        {
+            return ParseChecked(json);
+        }
+        // JsonNode throws these for a duplicate key or a value of the wrong JSON kind (found by fuzzing).
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or JsonException)
+        {
+            throw new FormatException($"architecture is not valid: {e.Message.Split('\n')[0]}", e);
+        }
+    }
+
+    private static ModelArchitecture ParseChecked(string json)
+    {
         JsonNode? root;
         try { root = JsonNode.Parse(json); }
         catch (JsonException e) { throw new FormatException($"architecture is not valid JSON: {e.Message}", e); }

@@ -11,7 +11,9 @@ namespace AdvCore.Nn;
 /// per batch size (the few most recent), so steady-state <see cref="Forward"/>,
 /// <see cref="InputGradient"/> and <see cref="TrainStep"/> allocate nothing, native or managed.
 /// Tensors these methods return belong to the network and are overwritten by its next call:
-/// copy what must be kept and never dispose them. Not thread-safe.
+/// copy what must be kept and never dispose them. Not thread-safe, and enforced: a pass started
+/// while another thread runs one on this network or its context throws
+/// <see cref="InvalidOperationException"/> (build one network per thread, each on its own context).
 /// </summary>
 public sealed class Network : IDisposable
 {
@@ -169,8 +171,10 @@ public sealed class Network : IDisposable
     /// </summary>
     /// <exception cref="ShapeMismatchException">x is not [N, ...InputShape] f32.</exception>
     /// <exception cref="NonFiniteException">x holds NaN or infinity.</exception>
+    /// <exception cref="InvalidOperationException">Another thread is using the network or its context.</exception>
     public Tensor Forward(Tensor x)
     {
+        using var use = Context.Use("Network.Forward");
         var workspace = Prepare(x);
         SetMode(training: false, weightGrads: false);
         return NodeChain.Forward(_nodes, workspace.States, x, _pass);
@@ -186,8 +190,10 @@ public sealed class Network : IDisposable
     /// <param name="loss">The loss to differentiate.</param>
     /// <param name="lossParam">Label smoothing for cross-entropy, μ for the C&amp;W margins.</param>
     /// <exception cref="LabelOutOfRangeException">A label outside [0, K).</exception>
+    /// <exception cref="InvalidOperationException">Another thread is using the network or its context.</exception>
     public GradientResult InputGradient(Tensor x, Tensor labels, LossKind loss, float lossParam = 0)
     {
+        using var use = Context.Use("Network.InputGradient");
         var workspace = Prepare(x);
         if (loss == LossKind.DlrTargeted)
             CheckLabelPairs(labels, x.BatchSize);
@@ -210,6 +216,7 @@ public sealed class Network : IDisposable
     public TrainStepResult TrainStep(Tensor x, Tensor labels, Optimizer optimizer, float labelSmoothing = 0)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
+        using var use = Context.Use("Network.TrainStep");
         var workspace = Prepare(x);
         CheckLabels(labels, x.BatchSize);
         labels.CopyTo(workspace.LabelsHost);
@@ -255,6 +262,7 @@ public sealed class Network : IDisposable
     /// <summary>Eval-mode predicted classes into <paramref name="predictions"/> (length N); allocation-free.</summary>
     public void Predict(Tensor x, Span<int> predictions)
     {
+        using var use = Context.Use("Network.Predict");
         Tensor logits = Forward(x);
         var workspace = Workspace(x.BatchSize);
         Ops.ArgMax(logits, workspace.Predictions);
@@ -348,6 +356,7 @@ public sealed class Network : IDisposable
     /// <summary>Releases the cached activation buffers (they are recreated on demand).</summary>
     public void ReleaseBuffers()
     {
+        using var use = Context.Use("Network.ReleaseBuffers");
         foreach (var workspace in _workspaces) workspace.Dispose();
         _workspaces.Clear();
     }
@@ -355,6 +364,7 @@ public sealed class Network : IDisposable
     /// <summary>Releases the cached buffers of batch size <paramref name="batchSize"/> only (a one-off size).</summary>
     public void ReleaseBuffers(long batchSize)
     {
+        using var use = Context.Use("Network.ReleaseBuffers");
         foreach (var workspace in _workspaces.Where(w => w.N == batchSize).ToList())
         {
             workspace.Dispose();

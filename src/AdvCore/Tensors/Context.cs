@@ -7,11 +7,14 @@ namespace AdvCore;
 /// and the Philox seed behind every random op (dropout, noise fills). Tensors belong to one
 /// context; a tensor keeps its native context alive, so tensors may outlive this object, but
 /// every call that needs the context itself throws <see cref="ObjectDisposedException"/> once it
-/// is disposed.
+/// is disposed. One thread at a time: a <see cref="Nn.Network"/> pass or an attack run from a
+/// second thread while one is under way throws <see cref="InvalidOperationException"/> (use one
+/// context per thread).
 /// </summary>
 public sealed class Context : IDisposable
 {
     private readonly ContextHandle _handle;
+    private readonly ThreadGuard _guard;
 
     private Context(ContextHandle handle, Device device, int threads, ulong seed, bool referenceKernels)
     {
@@ -20,7 +23,12 @@ public sealed class Context : IDisposable
         Threads = threads;
         Seed = seed;
         UsesReferenceKernels = referenceKernels;
+        _guard = new ThreadGuard($"the {device} context");
     }
+
+    /// <summary>Holds this context for the calling thread (re-entrant) until the scope is disposed.</summary>
+    /// <exception cref="InvalidOperationException">Another thread is using the context.</exception>
+    internal ThreadGuard.Scope Use(string what) => _guard.Enter(what);
 
     /// <summary>
     /// Creates a context. <paramref name="threads"/> &lt;= 0 uses every core;
