@@ -5,7 +5,9 @@ internal static partial class CliErrors
 {
     public static bool IsUserFacing(Exception e) =>
         e is ArgumentException or IOException or FormatException or AdvCoreException or InvalidOperationException
-            or UnauthorizedAccessException or NotSupportedException or OperationCanceledException;
+            or UnauthorizedAccessException or NotSupportedException or OperationCanceledException
+            // A truncated or foreign record/metadata file: the file is bad, not the program.
+            or InvalidDataException or System.Text.Json.JsonException;
 
     public static string Describe(Exception e) => e switch
     {
