@@ -42,7 +42,17 @@ internal static class CommonOptions
             _ => throw new ArgumentException($"unknown device '{device}' (expected cpu or cuda)"),
         };
         if (threads < 0) throw new ArgumentException($"--threads must be >= 0 (got {threads})");
-        return Context.Create(chosen, threads, seed);
+        return Context.Create(chosen, CapThreads(threads), seed);
+    }
+
+    // More threads than cores only adds contention (and a huge count can exhaust the process), so
+    // cap it, but say so: a silently changed setting would make timings misleading.
+    private static int CapThreads(int threads)
+    {
+        int cores = Environment.ProcessorCount;
+        if (threads <= cores) return threads;
+        Console.Error.WriteLine($"advcore: warning: --threads {threads} is more than the {cores} cores of this machine; using {cores}");
+        return cores;
     }
 
     /// <summary>Refuses a value outside its range with one clear line.</summary>

@@ -38,14 +38,14 @@ public static class CifarReader
         if (batchPaths.Count == 0) throw new ArgumentException("no CIFAR-10 batch files given", nameof(batchPaths));
         var contents = new ReadOnlyMemory<byte>[batchPaths.Count];
         // Decompression dominates; batches are independent, so read them in parallel.
-        Parallel.For(0, contents.Length, b => contents[b] = ReadChecked(batchPaths[b]));
+        ParallelLoop.For(0, contents.Length, b => contents[b] = ReadChecked(batchPaths[b]));
         var firstRecord = new int[contents.Length + 1];
         for (int b = 0; b < contents.Length; b++) firstRecord[b + 1] = firstRecord[b] + contents[b].Length / RecordSize;
         int count = firstRecord[^1];
         var pixels = new float[(long)count * ImageBytes];
         var labels = new int[count];
         // Records go straight from the decompressed bytes into the float array: no intermediate copy.
-        Parallel.For(0, contents.Length, b =>
+        ParallelLoop.For(0, contents.Length, b =>
         {
             ReadOnlySpan<byte> content = contents[b].Span;
             for (int i = 0, n = firstRecord[b]; n < firstRecord[b + 1]; i++, n++)
@@ -79,7 +79,7 @@ public static class CifarReader
         // One spare byte so a correct hint never makes the stream grow (and copy) at the end.
         var buffer = new MemoryStream(DataFile.ContentLengthHint(path) + 1);
         try { stream.CopyTo(buffer); }
-        catch (InvalidDataException e) { throw new DatasetFormatException(path, $"corrupt gzip stream ({e.Message})", e); }
+        catch (InvalidDataException e) { throw DataFile.CorruptGzip(path, e); }
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 }

@@ -104,8 +104,15 @@ internal static class DataFile
     /// <summary>Reads until <paramref name="buffer"/> is full or the stream ends; returns the bytes read.</summary>
     private static int ReadAll(Stream stream, string path, Span<byte> buffer)
     {
-        // GZipStream reports a damaged stream as InvalidDataException without saying which file.
         try { return stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false); }
-        catch (InvalidDataException e) { throw new DatasetFormatException(path, $"corrupt gzip stream ({e.Message})", e); }
+        catch (InvalidDataException e) { throw CorruptGzip(path, e); }
     }
+
+    /// <summary>
+    /// The error for a damaged gzip stream. GZipStream reports every zlib data error as "unsupported
+    /// compression method" and without the file, which sends users looking for a format problem;
+    /// the cause is a corrupt or cut-off download, so say that and name the file.
+    /// </summary>
+    internal static DatasetFormatException CorruptGzip(string path, InvalidDataException e) =>
+        new(path, "corrupt or truncated gzip file (its compressed data is damaged; download or copy it again)", e);
 }

@@ -43,7 +43,11 @@ public sealed class DatasetDownloader
     {
         string target = Path.Combine(folder, file.FileName);
         if (File.Exists(target)) return;
-        Directory.CreateDirectory(folder);
+        InFolder(folder, () => FetchFileInto(file, target, log));
+    }
+
+    private void FetchFileInto(RemoteFile file, string target, IProgress<string>? log)
+    {
         log?.Report($"downloading {file.Url} -> {target}");
         string temp = TempName(target);
         try
@@ -64,7 +68,11 @@ public sealed class DatasetDownloader
     internal void FetchArchive(RemoteArchive archive, string folder, IProgress<string>? log)
     {
         if (archive.Members.Keys.All(name => File.Exists(Path.Combine(folder, name)))) return;
-        Directory.CreateDirectory(folder);
+        InFolder(folder, () => FetchArchiveInto(archive, folder, log));
+    }
+
+    private void FetchArchiveInto(RemoteArchive archive, string folder, IProgress<string>? log)
+    {
         string temp = TempName(Path.Combine(folder, Path.GetFileName(archive.Url.AbsolutePath)));
         try
         {
@@ -94,6 +102,36 @@ public sealed class DatasetDownloader
         finally
         {
             DeleteQuietly(temp);
+        }
+    }
+
+    // Creates the folder (and any missing parents) for one fetch; when the fetch fails (offline,
+    // bad checksum) the folders it created are removed again if still empty, so a failed download
+    // leaves no empty cache folder behind that would look like a dataset location.
+    private static void InFolder(string folder, Action fetch)
+    {
+        string? firstCreated = null;
+        for (string? f = folder; f is not null && !Directory.Exists(f); f = Path.GetDirectoryName(f)) firstCreated = f;
+        Directory.CreateDirectory(folder);
+        try
+        {
+            fetch();
+        }
+        catch when (firstCreated is not null)
+        {
+            RemoveEmptyFolders(folder, firstCreated);
+            throw;
+        }
+    }
+
+    // Deletes folder and its parents up to and including top, stopping at the first that is not empty.
+    private static void RemoveEmptyFolders(string folder, string top)
+    {
+        for (string? f = folder; f is not null && f.Length >= top.Length; f = Path.GetDirectoryName(f))
+        {
+            try { Directory.Delete(f, recursive: false); }
+            catch (IOException) { return; }
+            catch (UnauthorizedAccessException) { return; }
         }
     }
 

@@ -24,7 +24,7 @@ public static class Sha256Verifier
     {
         using Stream stream = DataFile.OpenContent(path);
         try { return Compute(stream); }
-        catch (InvalidDataException e) { throw new DatasetFormatException(path, $"corrupt gzip stream ({e.Message})", e); }
+        catch (InvalidDataException e) { throw DataFile.CorruptGzip(path, e); }
     }
 
     /// <summary>Throws <see cref="ChecksumMismatchException"/> unless the stored file hashes to <paramref name="expectedSha256"/>.</summary>

@@ -43,7 +43,7 @@ public sealed class ChecksumAndDownloadTests
         var bad = new RemoteFile("bad.gz", new Uri("https://example.invalid/bad.gz"), new string('f', 64));
         var e = Assert.Throws<ChecksumMismatchException>(() => served.FetchFile(bad, folder, null));
         Assert.That(e.Message, Does.Contain("https://example.invalid/bad.gz").And.Contain(Sha(content)));
-        Assert.That(Directory.GetFiles(folder), Is.Empty, "neither the file nor its temp copy may remain");
+        Assert.That(Directory.Exists(Path.Combine(_files.Folder, "cache")), Is.False, "neither the file, its temp copy nor the folders made for it may remain");
 
         var good = new RemoteFile("good.gz", new Uri("https://example.invalid/good.gz"), Sha(content));
         served.FetchFile(good, folder, null);
@@ -67,6 +67,24 @@ public sealed class ChecksumAndDownloadTests
         var missing = new RemoteArchive(url, new Dictionary<string, string> { ["data_batch_1.bin"] = Sha(test) });
         var e = Assert.Throws<DatasetFormatException>(() => served.FetchArchive(missing, folder, null));
         Assert.That(e.Message, Does.Contain("archive lacks data_batch_1.bin"));
+    }
+
+    [Test]
+    public void OfflineDownloadLeavesNoEmptyCacheFolder()
+    {
+        var offline = new DatasetDownloader(url => throw new HttpRequestException($"no route to {url.Host}"));
+        string root = Path.Combine(_files.Folder, "fresh-cache", "datasets");
+        foreach (string dataset in new[] { "mnist", "cifar10" })
+        {
+            Assert.Throws<HttpRequestException>(() => offline.Download(dataset, root));
+            Assert.That(Directory.Exists(Path.Combine(_files.Folder, "fresh-cache")), Is.False, dataset);
+        }
+
+        // A folder that was there before stays, and so does anything already in it.
+        string existing = Path.Combine(_files.Folder, "kept", "mnist");
+        Directory.CreateDirectory(existing);
+        Assert.Throws<HttpRequestException>(() => offline.Download("mnist", Path.GetDirectoryName(existing)));
+        Assert.That(Directory.Exists(existing), Is.True);
     }
 
     private static byte[] TarGz(params (string Name, byte[] Content)[] entries)

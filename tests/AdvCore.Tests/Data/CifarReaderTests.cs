@@ -43,4 +43,34 @@ public sealed class CifarReaderTests
         var e = Assert.Throws<DatasetFormatException>(() => CifarReader.ReadBatch(path));
         Assert.That(e.Message, Is.EqualTo($"{path}: label 10 at index 1 is outside 0..9"));
     }
+
+    // Load reads batches in parallel: the caller must still get the documented exception, not an
+    // AggregateException, and the first bad batch in order whatever the thread timing.
+    [Test]
+    public void LoadThrowsTheFirstBadBatchsOwnError()
+    {
+        string good = _files.Write("data_batch_1.bin", SyntheticFiles.CifarBatch(1, 2));
+        string wrongLength = _files.Write("data_batch_2.bin", SyntheticFiles.CifarBatch(3)[..^1]);
+        string badLabel = _files.Write("data_batch_3.bin.gz", SyntheticFiles.CifarBatch(4, 12));
+
+        var e = Assert.Throws<DatasetFormatException>(() => CifarReader.Load("cifar10/train", [good, badLabel]));
+        Assert.That(e.Message, Is.EqualTo($"{badLabel}: label 12 at index 1 is outside 0..9"));
+        for (int repeat = 0; repeat < 5; repeat++)
+        {
+            e = Assert.Throws<DatasetFormatException>(() => CifarReader.Load("cifar10/train", [good, wrongLength, badLabel, good]));
+            Assert.That(e.FilePath, Is.EqualTo(wrongLength));
+        }
+    }
+
+    [Test]
+    public void CorruptGzipBatchIsReportedAsCorruptNotAsUnsupported()
+    {
+        byte[] gz = SyntheticFiles.Gzip(SyntheticFiles.CifarBatch(1, 2, 3));
+        for (int i = 12; i < gz.Length - 8; i++) gz[i] ^= 0x5a;
+        string path = Path.Combine(_files.Folder, "test_batch.bin.gz");
+        File.WriteAllBytes(path, gz);
+        var e = Assert.Throws<DatasetFormatException>(() => CifarReader.Load("cifar10/test", [path]));
+        Assert.That(e.Message, Does.StartWith($"{path}: corrupt or truncated gzip file"));
+        Assert.That(e.Message, Does.Not.Contain("unsupported compression method"));
+    }
 }

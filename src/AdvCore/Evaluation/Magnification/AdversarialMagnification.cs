@@ -42,7 +42,7 @@ public static class AdversarialMagnification
 
         var result = new float[images.Length];
         var filter = options.Filter;
-        Parallel.For(0, n, i => MagnifyOne(images.AsSpan(i * d, d), c, h, w, options.Beta, filter, result.AsSpan(i * d, d)));
+        ParallelLoop.For(0, n, i => MagnifyOne(images.AsSpan(i * d, d), c, h, w, options.Beta, filter, result.AsSpan(i * d, d)));
         return result;
     }
 
