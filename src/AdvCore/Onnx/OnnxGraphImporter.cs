@@ -44,6 +44,7 @@ internal sealed partial class OnnxGraphImporter
             }
             foreach (var output in node.Outputs.Where(o => o.Length > 0)) _producers[output] = node;
             if (node.OpType == "Constant" && IsDefaultDomain(node)) AddConstantNode(node);
+            if (node.OpType == "Transpose" && IsDefaultDomain(node)) FoldTranspose(node);
         }
     }
 
@@ -158,6 +159,20 @@ internal sealed partial class OnnxGraphImporter
     private bool IsUsed(string tensor) => _graphOutputs.Contains(tensor) || (_consumers.TryGetValue(tensor, out var l) && l.Count > 0);
 
     private static bool IsDefaultDomain(OnnxNodeProto node) => node.Domain is "" or "ai.onnx";
+
+    /// <summary>Transpose of a constant matrix (old exporters write a bias-free linear layer's weights so) becomes a constant.</summary>
+    private void FoldTranspose(OnnxNodeProto node)
+    {
+        if (node.Inputs.Count != 1 || node.Outputs.Count != 1 || !_constants.TryGetValue(node.Inputs[0], out var t)) return;
+        var perm = node.Attributes.FirstOrDefault(a => a.Name == "perm")?.Ints ?? [1, 0];
+        if (t.Dims.Length != 2 || t.Floats is null || perm.Count != 2 || perm[0] != 1 || perm[1] != 0) return; // left computed: refused where used
+        long rows = t.Dims[0], cols = t.Dims[1];
+        var values = new float[t.Floats.Length];
+        for (long r = 0; r < rows; r++)
+            for (long c = 0; c < cols; c++)
+                values[c * rows + r] = t.Floats[r * cols + c];
+        _constants[node.Outputs[0]] = new OnnxTensorProto { Name = node.Outputs[0], DataType = t.DataType, Dims = [cols, rows], Floats = values };
+    }
 
     private void AddConstantNode(OnnxNodeProto node)
     {
