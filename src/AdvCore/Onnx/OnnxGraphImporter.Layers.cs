@@ -280,7 +280,7 @@ internal sealed partial class OnnxGraphImporter
         if (_shape.Length is not (1 or 3)) throw a.Unsupported($"needs [N, C] or [N, C, H, W], got [N, {string.Join(", ", _shape)}]");
         long c = _shape[0];
         // ONNX's momentum weighs the running value, PyTorch's (ours) the batch value.
-        var layer = new ImportedLayer(new BatchNormLayer(1 - a.Float("momentum", 0.9f), a.Float("epsilon", 1e-5f)));
+        var layer = new ImportedLayer(new BatchNormLayer((float)Math.Round(1.0 - a.Float("momentum", 0.9f), 6), a.Float("epsilon", 1e-5f)));
         layer.Tensors["weight"] = ([c], Vector(a, 1, "scale", c));
         layer.Tensors["bias"] = ([c], Vector(a, 2, "B", c));
         layer.Tensors["running_mean"] = ([c], Vector(a, 3, "mean", c));

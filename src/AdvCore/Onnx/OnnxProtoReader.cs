@@ -20,8 +20,8 @@ internal static class OnnxProtoReader
             switch (field)
             {
                 case 1: r.Expect(type, WireType.Varint, "ir_version"); model.IrVersion = r.ReadInt64(); break;
-                case 2: r.Expect(type, WireType.LengthDelimited, "producer_name"); model.ProducerName = r.ReadString(); break;
-                case 3: r.Expect(type, WireType.LengthDelimited, "producer_version"); model.ProducerVersion = r.ReadString(); break;
+                case 2: r.Expect(type, WireType.LengthDelimited, "producer_name"); model.ProducerName = r.ReadName(); break;
+                case 3: r.Expect(type, WireType.LengthDelimited, "producer_version"); model.ProducerVersion = r.ReadName(); break;
                 case 7: r.Expect(type, WireType.LengthDelimited, "graph"); model.Graph = ReadGraph(r.ReadMessage("graph")); sawGraph = true; break;
                 case 8: r.Expect(type, WireType.LengthDelimited, "opset_import"); model.OpsetImports.Add(ReadOpset(r.ReadMessage($"opset_import[{model.OpsetImports.Count}]"))); break;
                 case 14: r.Expect(type, WireType.LengthDelimited, "metadata_props"); model.Metadata.Add(ReadEntry(r.ReadMessage("metadata_props"))); break;
@@ -39,7 +39,7 @@ internal static class OnnxProtoReader
         while (!r.AtEnd)
         {
             var (field, type) = r.ReadTag();
-            if (field == 1 && type == WireType.LengthDelimited) domain = r.ReadString();
+            if (field == 1 && type == WireType.LengthDelimited) domain = r.ReadName();
             else if (field == 2 && type == WireType.Varint) version = r.ReadInt64();
             else r.Skip(type);
         }
@@ -73,7 +73,7 @@ internal static class OnnxProtoReader
                     node.Label = node.Name.Length > 0 ? $"'{node.Name}'" : $"#{graph.Nodes.Count} (unnamed, output '{node.Outputs.FirstOrDefault()}')";
                     graph.Nodes.Add(node);
                     break;
-                case 2: r.Expect(type, WireType.LengthDelimited, "graph.name"); graph.Name = r.ReadString(); break;
+                case 2: r.Expect(type, WireType.LengthDelimited, "graph.name"); graph.Name = r.ReadName(); break;
                 case 5: graph.Initializers.Add(ReadTensor(r.ReadMessage($"graph.initializer[{graph.Initializers.Count}]"))); break;
                 case 11: graph.Inputs.Add(ReadValueInfo(r.ReadMessage($"graph.input[{graph.Inputs.Count}]"))); break;
                 case 12: graph.Outputs.Add(ReadValueInfo(r.ReadMessage($"graph.output[{graph.Outputs.Count}]"))); break;
@@ -93,12 +93,12 @@ internal static class OnnxProtoReader
             if (field is >= 1 and <= 5 or 7) r.Expect(type, WireType.LengthDelimited, $"{r.Where} field {field}");
             switch (field)
             {
-                case 1: node.Inputs.Add(r.ReadString()); break;
-                case 2: node.Outputs.Add(r.ReadString()); break;
-                case 3: node.Name = r.ReadString(); break;
-                case 4: node.OpType = r.ReadString(); break;
+                case 1: node.Inputs.Add(r.ReadName()); break;
+                case 2: node.Outputs.Add(r.ReadName()); break;
+                case 3: node.Name = r.ReadName(); break;
+                case 4: node.OpType = r.ReadName(); break;
                 case 5: node.Attributes.Add(ReadAttribute(r.ReadMessage($"{r.Where}.attribute[{node.Attributes.Count}]"))); break;
-                case 7: node.Domain = r.ReadString(); break;
+                case 7: node.Domain = r.ReadName(); break;
                 default: r.Skip(type); break;
             }
         }
@@ -113,10 +113,10 @@ internal static class OnnxProtoReader
             var (field, type) = r.ReadTag();
             switch (field)
             {
-                case 1: r.Expect(type, WireType.LengthDelimited, "attribute name"); a.Name = r.ReadString(); break;
+                case 1: r.Expect(type, WireType.LengthDelimited, "attribute name"); a.Name = r.ReadName(); break;
                 case 2: r.Expect(type, WireType.Fixed32, "attribute f"); a.F = r.ReadFloat(); break;
                 case 3: r.Expect(type, WireType.Varint, "attribute i"); a.I = r.ReadInt64(); break;
-                case 4: r.Expect(type, WireType.LengthDelimited, "attribute s"); a.S = r.ReadString(); break;
+                case 4: r.Expect(type, WireType.LengthDelimited, "attribute s"); a.S = r.ReadName(); break;
                 case 5: r.Expect(type, WireType.LengthDelimited, "attribute t"); a.T = ReadTensor(r.ReadMessage($"{r.Where}.t")); break;
                 case 7: r.ReadFloats(type, a.Floats); break;
                 case 8: r.ReadInt64s(type, a.Ints); break;
@@ -133,7 +133,7 @@ internal static class OnnxProtoReader
         while (!r.AtEnd)
         {
             var (field, type) = r.ReadTag();
-            if (field == 1 && type == WireType.LengthDelimited) info.Name = r.ReadString();
+            if (field == 1 && type == WireType.LengthDelimited) info.Name = r.ReadName();
             else if (field == 2 && type == WireType.LengthDelimited) ReadType(r.ReadMessage($"{r.Where}.type"), info);
             else r.Skip(type);
         }
@@ -194,7 +194,7 @@ internal static class OnnxProtoReader
                 case 2: r.Expect(type, WireType.Varint, "data_type"); tensor.DataType = (OnnxDataType)r.ReadInt32(); break;
                 case 4: r.ReadFloats(type, floats); break;
                 case 5: case 7: case 11: r.ReadInt64s(type, ints); break; // int32_data (also float16 bits), int64_data, uint64_data
-                case 8: r.Expect(type, WireType.LengthDelimited, "name"); tensor.Name = r.ReadString(); break;
+                case 8: r.Expect(type, WireType.LengthDelimited, "name"); tensor.Name = r.ReadName(); break;
                 case 9: r.Expect(type, WireType.LengthDelimited, "raw_data"); raw = r.ReadBytes(); break;
                 case 10: r.ReadDoubles(type, doubles); break;
                 case 13: throw r.Error($"tensor '{tensor.Name}' keeps its data in an external file, which is not supported (save the model with the weights inside)");

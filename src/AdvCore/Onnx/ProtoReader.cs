@@ -87,6 +87,20 @@ internal sealed class ProtoReader
         catch (DecoderFallbackException) { throw Error("string field is not valid UTF-8"); }
     }
 
+    /// <summary>
+    /// A string field that names something (a node, tensor, operator): control characters are
+    /// escaped (\u000a) so that every error message quoting it stays on one line.
+    /// </summary>
+    public string ReadName()
+    {
+        string text = ReadString();
+        if (!text.Any(char.IsControl)) return text;
+        var escaped = new StringBuilder(text.Length + 8);
+        foreach (char c in text)
+            escaped.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString());
+        return escaped.ToString();
+    }
+
     /// <summary>A reader over an embedded message, named <paramref name="where"/> in its errors.</summary>
     public ProtoReader ReadMessage(string where) => new(ReadBytes(), where);
 
