@@ -177,7 +177,7 @@ internal static class OnnxProtoReader
         return [.. dims];
     }
 
-    private static OnnxTensorProto ReadTensor(ProtoReader r)
+    internal static OnnxTensorProto ReadTensor(ProtoReader r)
     {
         var tensor = new OnnxTensorProto();
         var dims = new List<long>();
