@@ -20,6 +20,7 @@ internal sealed partial class OnnxGraphImporter
     private readonly Dictionary<string, OnnxNodeProto> _producers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long[]> _shapes = new(StringComparer.Ordinal);
     private readonly HashSet<string> _graphOutputs;
+    private readonly HashSet<OnnxNodeProto> _applied = [];
     private long[] _shape = [];
 
     // GlobalAveragePool gives ONNX [N, C, 1, 1] but our layer [N, C]: true until a Flatten or
@@ -120,6 +121,8 @@ internal sealed partial class OnnxGraphImporter
                     continue;
                 }
             }
+            // A valid graph is acyclic; a corrupt one could send the walk round forever.
+            if (!_applied.Add(node)) throw new OnnxFormatException(_path, $"the graph has a cycle through node {node.Label} ({node.OpType})");
             x = Apply(node, x, layers);
             node = null;
         }

@@ -75,6 +75,16 @@ public class OnnxImportErrorTests
     }
 
     [Test]
+    public void ACycleInTheGraphIsAFormatErrorNotAHang()
+    {
+        var model = ExportedC4();
+        var relu = model.Graph.Nodes.First(n => n.OpType == "LeakyRelu");
+        relu.Outputs[0] = relu.Inputs[0];
+        var e = Assert.Throws<OnnxFormatException>(() => OnnxImport.Read(OnnxProtoWriter.WriteModel(model), "net.onnx"))!;
+        Assert.That(e.Message, Is.EqualTo($"net.onnx: the graph has a cycle through node '{relu.Name}' (LeakyRelu)"));
+    }
+
+    [Test]
     public void AFileThatIsNotOnnxGetsAFormatError()
     {
         string text = Path.Combine(_dir, "notes.onnx");
