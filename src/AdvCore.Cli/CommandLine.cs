@@ -25,6 +25,8 @@ internal static class CommandLine
         root.Subcommands.Add(DevicesCommand.Create());
         root.Subcommands.Add(MagnifyCommand.Create());
         root.Subcommands.Add(SoakCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

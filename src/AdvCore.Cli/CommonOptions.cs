@@ -25,7 +25,7 @@ internal static class CommonOptions
     public static Option<T> Required<T>(string name, string description) => new(name) { Description = description, Required = true };
 
     /// <summary>--model: a model file written by advcore train.</summary>
-    public static Option<string> ModelFile() => Required<string>("--model", "Model file (safetensors written by advcore train)");
+    public static Option<string> ModelFile() => Required<string>("--model", "Model file (safetensors written by advcore train, or an .onnx model)");
 
     /// <summary>--dataset: mnist, fashion-mnist or cifar10.</summary>
     public static Option<string> Dataset() => Required<string>("--dataset", "mnist, fashion-mnist or cifar10");

@@ -1,5 +1,6 @@
 using AdvCore.IO;
 using AdvCore.Nn;
+using AdvCore.Onnx;
 
 namespace AdvCore.Models;
 
@@ -27,28 +28,50 @@ public static class ModelFile
         writer.Save(path);
     }
 
-    /// <summary>The architecture stored in a model file (no weights are read into a network).</summary>
-    public static ModelArchitecture ReadArchitecture(string path) => Architecture(SafeTensorFile.Read(path));
+    /// <summary>
+    /// Writes the network as an ONNX model instead (docs/onnx.md), with the training record in
+    /// its metadata.
+    /// </summary>
+    public static void SaveOnnx(string path, ModelArchitecture architecture, Network network, string? training = null) =>
+        OnnxExport.Save(path, architecture, network, training);
+
+    /// <summary>The architecture stored in a model file (no weights are read into a network); a ".onnx" file is imported.</summary>
+    public static ModelArchitecture ReadArchitecture(string path) =>
+        OnnxImport.IsOnnxPath(path) ? OnnxImport.Read(path).Architecture : Architecture(SafeTensorFile.Read(path));
 
     /// <summary>
     /// Rebuilds the network on <paramref name="context"/> and loads its weights. A file without
     /// our metadata, a broken architecture, or tensors that do not fit it raise errors naming the file.
+    /// A path ending in ".onnx" is imported from ONNX (<see cref="OnnxImport"/>).
     /// </summary>
     public static LoadedModel Load(string path, Context context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (OnnxImport.IsOnnxPath(path))
+        {
+            var (onnxArchitecture, onnxState, onnxTraining) = OnnxImport.Read(path);
+            return Rebuild(path, onnxArchitecture, onnxState, onnxTraining, context, problem => new OnnxFormatException(path, problem));
+        }
         var file = SafeTensorFile.Read(path);
         var architecture = Architecture(file);
-        var network = Network.Build(context, architecture.InputShape, architecture.Layers);
+        var state = new Dictionary<string, (long[] Shape, float[] Data)>(StringComparer.Ordinal);
+        foreach (var name in file.Names) state[name] = (file[name].Shape, file[name].ToFloat32(path));
+        file.Metadata.TryGetValue("training", out var training);
+        return Rebuild(path, architecture, state, training, context, problem => new SafeTensorsFormatException(path, problem));
+    }
+
+    private static LoadedModel Rebuild(string path, ModelArchitecture architecture, IReadOnlyDictionary<string, (long[] Shape, float[] Data)> state,
+        string? training, Context context, Func<string, Exception> fileError)
+    {
+        Network network;
+        try { network = Network.Build(context, architecture.InputShape, architecture.Layers); }
+        catch (AdvCoreException e) when (e is ShapeMismatchException or InvalidArgumentException) { throw fileError(e.Message); }
         try
         {
-            var state = new Dictionary<string, (long[] Shape, float[] Data)>(StringComparer.Ordinal);
-            foreach (var name in file.Names) state[name] = (file[name].Shape, file[name].ToFloat32(path));
             try { network.LoadState(state); }
-            catch (AdvCoreException e) { throw new SafeTensorsFormatException(path, e.Message); }
+            catch (AdvCoreException e) { throw fileError(e.Message); }
             if (network.OutputClasses != architecture.Classes)
-                throw new SafeTensorsFormatException(path, $"architecture says {architecture.Classes} classes, the layers give {network.OutputClasses}");
-            file.Metadata.TryGetValue("training", out var training);
+                throw fileError($"architecture says {architecture.Classes} classes, the layers give {network.OutputClasses}");
             return new LoadedModel(path, architecture, network, training);
         }
         catch
