@@ -20,6 +20,8 @@ internal static class CommandLine
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(DevicesCommand.Create());
         root.Subcommands.Add(MagnifyCommand.Create());
+        root.Subcommands.Add(SmoothCommand.Create());
+        root.Subcommands.Add(CertifyCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
