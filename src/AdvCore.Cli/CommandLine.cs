@@ -27,6 +27,8 @@ internal static class CommandLine
         root.Subcommands.Add(SoakCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(SmoothCommand.Create());
+        root.Subcommands.Add(CertifyCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -66,6 +66,16 @@ public static class AttackRegistry
         Row<SmoothFoolOptions>("smoothfool", "SmoothFool", o => new SmoothFool(o), "smooth L2: DeepFool's boundary, projection along w̃ = g∗w (Gaussian σ_g), SmoothClip",
             "Dabouei et al. 2020 (SmoothFool), Algorithms 1-2", "max-iterations", "SmoothFool iterations at most (each a DeepFool run + 2 gradients)",
             thesis: (d, _) => new SmoothFoolOptions { ClipStep = SmoothFoolOptions.ClipStepFor(d) }, aliases: ["sf"]),
+        Row<ExpectationPgdOptions>("epgd", "EPGD", o => new ExpectationPgd(o with { Head = Defenses.ExpectationHead.MeanLogits }),
+            "PGD on the loss of the mean logits over m noisy copies (a smoothed model's own noise, else σ, m)",
+            "Nemcovsky et al. (seed 003) eq. 24", "iterations", "expected gradients per budget (m base gradients each)", budgeted: true,
+            thesis: (d, _) => new ExpectationPgdOptions { Epsilons = Budgets.For(d, AttackNorm.L2) }, aliases: ["expectationpgd"]),
+        Row<ExpectationPgdOptions>("salman", "Smooth-PGD", o => new ExpectationPgd(o with { Head = Defenses.ExpectationHead.MeanSoftmax }),
+            "PGD on the cross-entropy of the mean softmax over m noisy copies (a smoothed model's own noise, else σ, m)",
+            "Salman et al. 2019; seed 003 eq. 25", "iterations", "expected gradients per budget (m base gradients each)", budgeted: true,
+            defaults: () => new ExpectationPgdOptions { Head = Defenses.ExpectationHead.MeanSoftmax },
+            thesis: (d, _) => new ExpectationPgdOptions { Head = Defenses.ExpectationHead.MeanSoftmax, Epsilons = Budgets.For(d, AttackNorm.L2) },
+            aliases: ["smoothpgd", "salman-pgd"]),
     ];
 
     /// <summary>Every canonical name, in table order.</summary>

@@ -193,6 +193,17 @@ public sealed class AttackSession : IDisposable
         }
     }
 
+    /// <summary>Whether the model under attack is a randomized-smoothing classifier (its heads can be differentiated).</summary>
+    public bool TargetIsSmoothed => _judge is Defenses.SmoothedClassifier;
+
+    /// <summary>
+    /// The gradient of the smoothed model's <paramref name="head"/> (EPGD's mean logits, Salman
+    /// et al.'s mean softmax) at <paramref name="y"/> with the attack labels, charged m passes per image.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model is not a smoothed classifier.</exception>
+    public GradientResult ExpectedGradient(Tensor y, LossKind loss, Defenses.ExpectationHead head, float lossParam = 0) =>
+        _counter.ExpectedGradient(y, AttackLabels, loss, lossParam, head);
+
     /// <summary>Eval-mode logits of <paramref name="y"/>, one forward pass charged to every image.</summary>
     public Tensor Logits(Tensor y) => _counter.Logits(y);
 

@@ -65,16 +65,39 @@ internal sealed class CountingClassifier : IClassifier
     internal GradientResult GradientOfRows(Tensor x, Tensor labels, LossKind loss, float lossParam, int[] rows)
     {
         if (_tracker is not null) throw new InvalidOperationException("query tracking needs whole-batch queries");
+        long copies = _inner.PassesPerImage; // a smoothed classifier runs m base passes per image
         if (_cap is long cap)
             foreach (int i in rows)
-                if (2 * Backwards[i] + Forwards[i] + 2 > cap) throw new AttackBudgetExhaustedException(cap);
+                if (2 * Backwards[i] + Forwards[i] + 2 * copies > cap) throw new AttackBudgetExhaustedException(cap);
         var result = _inner.Gradient(x, labels, loss, lossParam);
-        foreach (int i in rows) Backwards[i]++;
+        foreach (int i in rows) Backwards[i] += copies;
         return result;
     }
 
     /// <summary>Whether queries are tracked (then every query must stack whole copies of the batch).</summary>
     internal bool Tracking => _tracker is not null;
+
+    public int PassesPerImage => _inner.PassesPerImage;
+
+    public GradientResult GradientOfLogits(Tensor x, Tensor logitGradient)
+    {
+        long copies = Charge(x, propagations: 2);
+        var result = _inner.GradientOfLogits(x, logitGradient);
+        for (int i = 0; i < _n; i++) if (IsCharged(i)) Backwards[i] += copies;
+        _tracker?.Observe(x, result.Logits);
+        return result;
+    }
+
+    public GradientResult ExpectedGradient(Tensor x, Tensor labels, LossKind loss, float lossParam, Defenses.ExpectationHead head)
+    {
+        if (_inner is not Defenses.SmoothedClassifier smoothed)
+            throw new InvalidOperationException("an expected gradient needs a smoothed classifier under attack");
+        long copies = Charge(x, propagations: 2);
+        var result = smoothed.Gradient(x, labels, loss, lossParam, head);
+        for (int i = 0; i < _n; i++) if (IsCharged(i)) Backwards[i] += copies;
+        _tracker?.Observe(x, result.Logits);
+        return result;
+    }
 
     private bool IsCharged(int i) => Charged is null || Charged[i];
 
@@ -84,7 +107,7 @@ internal sealed class CountingClassifier : IClassifier
         long batch = x.BatchSize;
         if (batch % _n != 0)
             throw new InvalidOperationException($"an attack queried the model with {batch} images; queries must stack whole copies of the batch of {_n}");
-        long copies = batch / _n;
+        long copies = batch / _n * _inner.PassesPerImage; // a smoothed classifier runs m base passes per image
         if (_cap is long cap)
             for (int i = 0; i < _n; i++)
                 if (IsCharged(i) && 2 * Backwards[i] + Forwards[i] + copies * propagations > cap)

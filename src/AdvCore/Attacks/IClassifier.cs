@@ -24,4 +24,18 @@ public interface IClassifier
 
     /// <summary>One gradient evaluation: per-sample loss, logits and ∂loss_i/∂x_i.</summary>
     GradientResult Gradient(Tensor x, Tensor labels, LossKind loss, float lossParam = 0);
+
+    /// <summary>
+    /// Base-model passes one query of N images costs per image: 1 for a network, m for a
+    /// randomized-smoothing classifier over m noisy copies (the attack harness charges that many).
+    /// </summary>
+    int PassesPerImage => 1;
+
+    /// <summary>
+    /// A vector-Jacobian product: logits of x and ∂⟨v_i, z_i⟩/∂x_i for a logit gradient v [N, K].
+    /// Needed to differentiate losses of averaged logits (EPGD); classifiers that cannot say so.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The classifier has no vector-Jacobian product.</exception>
+    GradientResult GradientOfLogits(Tensor x, Tensor logitGradient) =>
+        throw new NotSupportedException($"{GetType().Name} has no vector-Jacobian product (needed to differentiate averaged logits)");
 }

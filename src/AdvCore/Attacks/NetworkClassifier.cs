@@ -30,4 +30,7 @@ public sealed class NetworkClassifier : IClassifier
     /// <inheritdoc />
     public GradientResult Gradient(Tensor x, Tensor labels, LossKind loss, float lossParam = 0) =>
         Network.InputGradient(x, labels, loss, lossParam);
+
+    /// <inheritdoc />
+    public GradientResult GradientOfLogits(Tensor x, Tensor logitGradient) => Network.InputGradientOfLogits(x, logitGradient);
 }

@@ -207,6 +207,26 @@ public sealed class Network : IDisposable
     }
 
     /// <summary>
+    /// A vector-Jacobian product in eval mode: logits [N, K] of x and ∂⟨v_i, z_i(x_i)⟩/∂x_i for
+    /// a given logit gradient v [N, K] (f32). Randomized smoothing differentiates losses of
+    /// averaged logits this way (EPGD). The returned tensors belong to the network.
+    /// </summary>
+    /// <exception cref="ShapeMismatchException">v is not f32 [N, K].</exception>
+    public GradientResult InputGradientOfLogits(Tensor x, Tensor logitGradient)
+    {
+        var workspace = Prepare(x);
+        ArgumentNullException.ThrowIfNull(logitGradient);
+        if (logitGradient.DType != DType.F32 || !logitGradient.HasShape([x.BatchSize, OutputClasses]))
+            throw new ShapeMismatchException($"logit gradient must be f32 [{x.BatchSize},{OutputClasses}], got {logitGradient.DType} [{Tensor.ShapeString(logitGradient.Shape)}]");
+        SetMode(training: false, weightGrads: false);
+        Tensor logits = NodeChain.Forward(_nodes, workspace.States, x, _pass);
+        workspace.LogitGrad.CopyFrom(logitGradient); // backward passes may overwrite their dy
+        Tensor gradient = NodeChain.Backward(_nodes, workspace.States, x, workspace.LogitGrad, needInputGrad: true, _pass)!;
+        workspace.Loss.Fill(0f);
+        return new GradientResult(workspace.Loss, logits, gradient);
+    }
+
+    /// <summary>
     /// One training step: train-mode forward (batch statistics, dropout with fresh Philox
     /// counters), mean cross-entropy (with optional label smoothing), gradients of every trainable
     /// parameter, then <paramref name="optimizer"/>'s update. Labels are checked before anything

@@ -9,7 +9,7 @@ internal static class ProjectedGradient
 {
     internal static void RunBudgets(AttackSession s, AttackNorm norm, IReadOnlyList<float> epsilons, int iterations,
                                     Func<float, float> stepFor, bool randomStart, LossKind loss, bool quantizeEach, ulong seed,
-                                    Func<Tensor, Tensor>? direction = null)
+                                    Func<Tensor, Tensor>? direction = null, Func<Tensor, Nn.GradientResult>? gradient = null)
     {
         var y = s.NewLike();
         var runBest = s.NewLike();
@@ -29,7 +29,7 @@ internal static class ProjectedGradient
             if (noise is not null) RandomStart(s, y, noise, norm, e, BudgetStream.Offset(seed, e), new Random(BudgetStream.HostSeed(seed, e)));
             for (int i = 0; i < iterations; i++)
             {
-                var g = s.Gradient(y, loss);
+                var g = gradient is null ? s.Gradient(y, loss) : gradient(y);
                 var step = direction is null ? g.Gradient : direction(g.Gradient);
                 AttackSteps.PgdStep(s.Operands(y, step, g.Logits, runBest, runBestNorm), eps, alpha, norm, sign, quantizeEach);
             }

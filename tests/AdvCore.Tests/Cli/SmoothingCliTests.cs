@@ -1,0 +1,51 @@
+using NUnit.Framework;
+
+namespace AdvCore.Tests.Cli;
+
+/// <summary><c>advcore smooth eval</c> and <c>advcore certify</c> on the small CNN: a real run, resume, bad options.</summary>
+public class SmoothingCliTests() : TinyModelCliTest("advcore-smoothing-cli-")
+{
+    [Test]
+    public void CertifyWritesOneLinePerImageAndResumes()
+    {
+        string model = Model(), jsonl = Path.Combine(Dir, "cert.jsonl"), png = Path.Combine(Dir, "cert.png");
+        string[] args = ["certify", "--model", model, "--data", Data, "--sigma", "0.25", "--n", "200", "--n0", "20", "--quiet", "--out", jsonl];
+        var (code, output, error) = CliRunner.Run([.. args, "--count", "2"]);
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(File.ReadAllLines(jsonl), Has.Length.EqualTo(2));
+        string firstTwo = File.ReadAllText(jsonl);
+        (code, output, error) = CliRunner.Run([.. args, "--count", "3", "--chart", png]);
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(File.ReadAllText(jsonl), Does.StartWith(firstTwo), "resumed: the first two lines are kept");
+        Assert.That(File.ReadAllLines(jsonl), Has.Length.EqualTo(3));
+        Assert.That(output, Does.Contain("3 images").And.Contain("certified accuracy"));
+        Assert.That(new FileInfo(png).Length, Is.GreaterThan(1000));
+        var (c2, _, e2) = CliRunner.Run(["certify", "--model", model, "--data", Data, "--sigma", "0.5", "--n", "200", "--out", jsonl]);
+        Assert.That(c2, Is.EqualTo(1));
+        Assert.That(e2, Does.Contain("holds certificates of σ 0.25"));
+    }
+
+    [Test]
+    public void SmoothEvalReportsCleanAndAttackedAccuracy()
+    {
+        var (code, output, error) = CliRunner.Run("smooth", "eval", "--model", Model(), "--data", Data, "--sigma", "0.1", "--samples", "3",
+                                                  "--vote", "soft", "--count", "20", "--attack", "epgd", "--iterations", "2");
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(output, Does.Contain("clean accuracy").And.Contain("under epgd"));
+    }
+
+    [TestCase("smooth eval --sigma -1", "sigma must be a finite number >= 0")]
+    [TestCase("smooth eval --samples 0", "samples must be >= 1")]
+    [TestCase("smooth eval --vote max", "unknown vote 'max'")]
+    [TestCase("certify --sigma 0.25 --alpha 1.5", "--alpha must be in (0, 1)")]
+    [TestCase("certify --sigma 0", "--sigma must be > 0")]
+    public void BadOptionsAreOneLine(string command, string expected)
+    {
+        string[] args = command.Split(' ');
+        if (args[0] == "certify") args = [.. args, "--out", Path.Combine(Dir, "never.jsonl")];
+        var (code, _, error) = CliRunner.Run([.. args, "--model", Model(), "--data", Data]);
+        Assert.That(code, Is.EqualTo(1), error);
+        Assert.That(error, Does.Contain(expected));
+        Assert.That(error.TrimEnd().Split('\n'), Has.Length.EqualTo(1), error);
+    }
+}
