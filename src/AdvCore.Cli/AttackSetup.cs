@@ -106,7 +106,7 @@ internal static class AttackSetup
     /// Writes the adversarial images of <paramref name="examples"/> (by increasing index) as safetensors:
     /// <c>images</c> f32 [M,C,H,W], <c>indices</c> i64 [M], <c>labels</c> i64 [M], <c>adv_labels</c> i64 [M].
     /// </summary>
-    public static void SaveImages(string path, IReadOnlyList<AdversarialExample> examples, int[] shape, AttackRunRecord record)
+    public static void SaveImages(string path, IReadOnlyList<AdversarialExample> examples, IReadOnlyList<int> shape, AttackRunRecord record)
     {
         var sorted = examples.OrderBy(e => e.Index).ToList();
         int d = shape.Aggregate(1, (a, b) => a * b);

@@ -43,7 +43,8 @@ internal static partial class CliErrors
     {
         OperationCanceledException => ExitCodes.Interrupted,
         // A truncated or malformed file is bad input (1), not a failing disk.
-        EndOfStreamException or InvalidDataException or AdvCore.IO.SafeTensorsFormatException => ExitCodes.UserError,
+        EndOfStreamException or InvalidDataException or AdvCore.IO.SafeTensorsFormatException or AdvCore.Onnx.OnnxFormatException
+            or AdvCore.Onnx.OnnxUnsupportedException => ExitCodes.UserError,
         IOException or UnauthorizedAccessException => ExitCodes.IO,
         _ => ExitCodes.UserError,
     };

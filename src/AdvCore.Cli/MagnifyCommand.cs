@@ -187,7 +187,7 @@ internal static class MagnifyCommand
     }
 
     /// <summary>Mean over the examples of the mean square of mag(x) and mag(y) per pixel: how much the magnification lights up.</summary>
-    private static string Energies(IReadOnlyList<AdversarialExample> examples, int[] shape, MagnificationOptions options)
+    private static string Energies(IReadOnlyList<AdversarialExample> examples, IReadOnlyList<int> shape, MagnificationOptions options)
     {
         int d = shape.Aggregate(1, (a, b) => a * b), m = examples.Count;
         var batch = new float[2 * m * d];

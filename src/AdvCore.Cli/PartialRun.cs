@@ -39,7 +39,7 @@ internal static class PartialRun
     }
 
     /// <summary>Writes the partial record and its kept images (atomically) for a later <c>--resume</c>.</summary>
-    public static void Save(string recordPath, AttackRun run, int[] shape)
+    public static void Save(string recordPath, AttackRun run, IReadOnlyList<int> shape)
     {
         run.Record.Save(recordPath);
         if (run.Examples.Count > 0) AttackSetup.SaveImages(ImagesPath(recordPath), run.Examples, shape, run.Record);

@@ -72,8 +72,8 @@ public sealed class LabeledImages
     /// <summary>Floats per image, C·H·W.</summary>
     public int ImageSize { get; }
 
-    /// <summary>The shape of one image, {C, H, W} (a fresh array each call).</summary>
-    public int[] Shape => [Channels, Height, Width];
+    /// <summary>The shape of one image, {C, H, W}: the same type as <c>IClassifier.InputShape</c> and <c>ModelArchitecture.InputShape</c>, so they compare with <c>SequenceEqual</c>.</summary>
+    public IReadOnlyList<int> Shape => [Channels, Height, Width];
 
     /// <summary>All pixels, Count·C·H·W, NCHW.</summary>
     public ReadOnlyMemory<float> Pixels => _pixels;

@@ -13,7 +13,7 @@ public static class Evaluator
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(data);
         if (batchSize < 1) throw new InvalidArgumentException($"batch size must be >= 1 (got {batchSize})");
-        if (!data.Shape.AsSpan().SequenceEqual(network.InputShape.ToArray()))
+        if (!data.Shape.SequenceEqual(network.InputShape))
             throw new ShapeMismatchException($"{data.Name} images are [{string.Join("x", data.Shape)}], the network takes [{string.Join("x", network.InputShape)}]");
         if (data.Classes > network.OutputClasses)
             throw new ShapeMismatchException($"{data.Name} has {data.Classes} classes, the network outputs {network.OutputClasses}");

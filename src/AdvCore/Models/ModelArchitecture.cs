@@ -7,4 +7,4 @@ namespace AdvCore.Models;
 /// (C, H, W), the number of classes and the ordered layer list. Stored as JSON in a model
 /// file's metadata (docs/model-format.md).
 /// </summary>
-public sealed record ModelArchitecture(string Name, int[] InputShape, int Classes, IReadOnlyList<LayerSpec> Layers);
+public sealed record ModelArchitecture(string Name, IReadOnlyList<int> InputShape, int Classes, IReadOnlyList<LayerSpec> Layers);

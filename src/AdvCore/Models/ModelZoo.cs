@@ -15,7 +15,7 @@ public static class ModelZoo
     /// <paramref name="inputShape"/> (C, H, W). <paramref name="activation"/> overrides the
     /// model's default activation (C4: LeakyReLU 0.2, CIFAR9: LeakyReLU 0.1, ResNet: ReLU).
     /// </summary>
-    public static ModelArchitecture Create(string name, int[] inputShape, int classes = 10, ActivationLayer? activation = null) =>
+    public static ModelArchitecture Create(string name, IReadOnlyList<int> inputShape, int classes = 10, ActivationLayer? activation = null) =>
         name.ToLowerInvariant() switch
         {
             "c4" => C4(inputShape, classes, activation),
@@ -29,7 +29,7 @@ public static class ModelZoo
     /// 6×6/2 'valid' → Conv 128 5×5/1 'valid' → Linear 10. LeakyReLU with TensorFlow's default
     /// slope 0.2, the activation that example uses.
     /// </summary>
-    public static ModelArchitecture C4(int[] inputShape, int classes = 10, ActivationLayer? activation = null)
+    public static ModelArchitecture C4(IReadOnlyList<int> inputShape, int classes = 10, ActivationLayer? activation = null)
     {
         var act = activation ?? ActivationLayer.LeakyReLU(0.2f);
         return new ModelArchitecture("c4", inputShape, classes,
@@ -48,7 +48,7 @@ public static class ModelZoo
     /// average pool → Linear 10; batch norm after every conv, LeakyReLU 0.1. Convs before batch
     /// norm carry no bias (the norm's beta replaces it).
     /// </summary>
-    public static ModelArchitecture Cifar9(int[] inputShape, int classes = 10, ActivationLayer? activation = null)
+    public static ModelArchitecture Cifar9(IReadOnlyList<int> inputShape, int classes = 10, ActivationLayer? activation = null)
     {
         var act = activation ?? ActivationLayer.LeakyReLU(0.1f);
         var layers = new List<LayerSpec>();
@@ -78,7 +78,7 @@ public static class ModelZoo
     /// around the two 1×1 convs. The paper gives no strides; we use C4's (2, 2) so the shortcut
     /// sees 128×5×5 maps on MNIST, and a 3×3 stride-2 max-pool. ReLU unless told otherwise.
     /// </summary>
-    public static ModelArchitecture ResNetMnist(int[] inputShape, int classes = 10, ActivationLayer? activation = null)
+    public static ModelArchitecture ResNetMnist(IReadOnlyList<int> inputShape, int classes = 10, ActivationLayer? activation = null)
     {
         var act = activation ?? ActivationLayer.ReLU();
         return new ModelArchitecture("resnet-mnist", inputShape, classes,

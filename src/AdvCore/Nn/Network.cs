@@ -73,17 +73,17 @@ public sealed class Network : IDisposable
     /// </summary>
     /// <exception cref="ShapeMismatchException">A layer does not fit its input, or the network does not end in [K] logits.</exception>
     /// <exception cref="InvalidArgumentException">A layer's hyper-parameters are invalid.</exception>
-    public static Network Build(Context context, int[] inputShape, IReadOnlyList<LayerSpec> layers, ulong seed = 0)
+    public static Network Build(Context context, IReadOnlyList<int> inputShape, IReadOnlyList<LayerSpec> layers, ulong seed = 0)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(inputShape);
         ArgumentNullException.ThrowIfNull(layers);
-        if (inputShape.Length is < 1 or > Tensor.MaxRank - 1 || Array.Exists(inputShape, d => d < 1))
+        if (inputShape.Count is < 1 or > Tensor.MaxRank - 1 || inputShape.Any(d => d < 1))
             throw new InvalidArgumentException($"input shape [{string.Join(',', inputShape)}] must have 1 to {Tensor.MaxRank - 1} dimensions, each >= 1");
         if (layers.Count == 0) throw new InvalidArgumentException("a network needs at least one layer");
 
         LayerSpec[] specs = [.. layers];
-        long[] inShape = Array.ConvertAll(inputShape, d => (long)d);
+        long[] inShape = [.. inputShape.Select(d => (long)d)];
         Node[] nodes;
         using (var init = new ParameterInitializer(seed))
             nodes = NodeFactory.CreateChain(specs, "", inShape, context, init, "");
@@ -93,7 +93,7 @@ public sealed class Network : IDisposable
             if (outShape.Length != 1 || outShape[0] < 2)
                 throw new ShapeMismatchException(
                     $"a classifier must end in [K] logits with K >= 2; the last layer ({specs[^1]}) outputs [{Tensor.ShapeString(outShape)}] per sample");
-            return new Network(context, inputShape, specs, nodes, checked((int)outShape[0]), seed);
+            return new Network(context, [.. inputShape], specs, nodes, checked((int)outShape[0]), seed);
         }
         catch
         {

@@ -113,7 +113,7 @@ public sealed class Trainer : IDisposable
 
     private void CheckFits(LabeledImages data)
     {
-        if (!data.Shape.AsSpan().SequenceEqual(Architecture.InputShape))
+        if (!data.Shape.SequenceEqual(Architecture.InputShape))
             throw new ShapeMismatchException($"{data.Name} images are [{string.Join("x", data.Shape)}], the model '{Architecture.Name}' takes [{string.Join("x", Architecture.InputShape)}]");
         if (data.Classes > Network.OutputClasses)
             throw new ShapeMismatchException($"{data.Name} has {data.Classes} classes, the model outputs {Network.OutputClasses}");
@@ -152,7 +152,7 @@ public sealed class Trainer : IDisposable
 
     private sealed class BatchBuffers : IDisposable
     {
-        public BatchBuffers(Context context, int n, int[] shape, int imageSize, bool noise)
+        public BatchBuffers(Context context, int n, IReadOnlyList<int> shape, int imageSize, bool noise)
         {
             long[] dims = [n, .. shape.Select(d => (long)d)];
             Indices = new int[n];

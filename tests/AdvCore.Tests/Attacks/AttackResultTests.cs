@@ -39,7 +39,11 @@ public class AttackResultTests
                         Assert.That((result.Gradients[i], result.Forwards[i]), Is.EqualTo((cost.Gradients, cost.Forwards)), $"{info.Name} image {i}");
                     }
                 }
-                if (!stopsEarly)
+                // EPGD and Salman et al. query the base model with m noisy copies per image, EPGD in two
+                // passes (mean logits, then the vector-Jacobian product): the spy's call counts are not
+                // per-image counts there (SmoothingTests check what the harness charges).
+                bool expectation = info.Name is "epgd" or "salman";
+                if (!stopsEarly && !expectation)
                 {
                     // Every call reaches all images, so the spy's call counts are the per-image counts;
                     // the harness's final check is one uncounted forward pass.

@@ -25,4 +25,12 @@ internal sealed class CountingModel(IClassifier inner) : IClassifier
         GradientImages += x.BatchSize;
         return inner.Gradient(x, labels, loss, lossParam);
     }
+
+    /// <summary>A vector-Jacobian product (EPGD's mean-logit head) costs what a gradient does.</summary>
+    public AdvCore.Nn.GradientResult GradientOfLogits(Tensor x, Tensor logitGradient)
+    {
+        Gradients++;
+        GradientImages += x.BatchSize;
+        return inner.GradientOfLogits(x, logitGradient);
+    }
 }

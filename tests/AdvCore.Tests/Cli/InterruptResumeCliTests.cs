@@ -106,10 +106,15 @@ public partial class InterruptResumeCliTests() : TinyModelCliTest("advcore-inter
 
     private static string WithoutSeconds(string path) => SecondsField().Replace(File.ReadAllText(path), "\"seconds\": _");
 
-    // A record in `folder` with what may differ between the two runs masked: wall seconds, the
-    // output folder and the --resume flag its provenance names. Everything else must be equal.
+    // A record in `folder` with what may differ between the two runs masked: wall seconds, and the
+    // output folder, the --resume flag and the creation time its provenance names. Everything else
+    // must be equal.
     private static string Comparable(string folder, string name) =>
-        ResumeOption().Replace(WithoutSeconds(Path.Combine(folder, name)).Replace(folder, "<out>"), "\"resume\": _");
+        CreatedField().Replace(ResumeOption().Replace(WithoutSeconds(Path.Combine(folder, name)).Replace(folder, "<out>"), "\"resume\": _"),
+                               "\"created\": _");
+
+    [GeneratedRegex("\"created\": \"[^\"]*\"")]
+    private static partial Regex CreatedField();
 
     [GeneratedRegex("\"resume\": \"(true|false)\"")]
     private static partial Regex ResumeOption();

@@ -20,8 +20,16 @@ public sealed class ExpectationPgd : Attack<ExpectationPgdOptions>
     /// <inheritdoc />
     public override int Iterations => Options.Iterations;
 
-    /// <summary>K expected gradients (m base gradients each) per budget; two forward passes per budget.</summary>
-    public override AttackCost Cost(int classes, long features) => new((long)Options.Iterations * Options.Epsilons.Count, 2L * Options.Epsilons.Count);
+    /// <summary>
+    /// In base passes, as the harness charges them: K expected gradients per budget of m base
+    /// gradients each (m = the attack's <c>Samples</c>; against a smoothed defense, the defense's own
+    /// m), EPGD's mean-logit head one base forward more per copy, and two forward passes per budget.
+    /// </summary>
+    public override AttackCost Cost(int classes, long features)
+    {
+        long budgets = Options.Epsilons.Count, copies = (long)Options.Iterations * budgets * Options.Samples;
+        return new(copies, 2L * budgets + (Options.Head == ExpectationHead.MeanLogits ? copies : 0));
+    }
 
     /// <inheritdoc />
     public override bool SupportsTargeted => true;
