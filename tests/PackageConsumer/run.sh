@@ -37,7 +37,9 @@ for ptx in artifacts/native/Release/ptx/*.ptx; do
 done
 check "every PTX kernel is embedded in the packaged library" '[ "$ptx_missing" = 0 ]'
 check "no plotting dependency in AdvCore.nuspec" '! grep -qi "scottplot\|skiasharp" "$work/unpacked/AdvCore.nuspec"'
-check "symbols package holds AdvCore.pdb" 'unzip -l "artifacts/pack/AdvCore.$version.snupkg" | grep -q "lib/net10.0/AdvCore.pdb"'
+# The listing goes to a file first: under pipefail, grep -q quitting early would fail unzip (SIGPIPE).
+unzip -l "artifacts/pack/AdvCore.$version.snupkg" >"$work/symbols.txt" 2>&1
+check "symbols package holds AdvCore.pdb" 'grep -q "lib/net10.0/AdvCore.pdb" "$work/symbols.txt"'
 
 lines=$(wc -l <samples/QuickStart/Program.cs)
 check "the quick start is at most 10 lines ($lines) and is the README's program" \
