@@ -72,13 +72,27 @@ public static class CifarReader
         return content;
     }
 
+    private const int MaxBatchRecords = 60000;
+    private const long MaxBatchBytes = (long)MaxBatchRecords * RecordSize;
+
     // A batch has no header, so its size is only known after decompression.
     private static ReadOnlyMemory<byte> ReadContent(string path)
     {
         using Stream stream = DataFile.OpenContent(path);
         // One spare byte so a correct hint never makes the stream grow (and copy) at the end.
         var buffer = new MemoryStream(DataFile.ContentLengthHint(path) + 1);
-        try { stream.CopyTo(buffer); }
+        var chunk = new byte[1 << 20];
+        try
+        {
+            for (int read; (read = stream.Read(chunk)) > 0;)
+            {
+                // A corrupt or hostile gzip can inflate without end (found by fuzzing): stop at the
+                // whole training set's size instead of running out of memory.
+                if (buffer.Length + read > MaxBatchBytes)
+                    throw new DatasetFormatException(path, $"holds more than {MaxBatchRecords} records ({MaxBatchBytes} bytes); a CIFAR-10 batch holds 10000");
+                buffer.Write(chunk, 0, read);
+            }
+        }
         catch (InvalidDataException e) { throw DataFile.CorruptGzip(path, e); }
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
