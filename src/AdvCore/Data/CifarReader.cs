@@ -80,7 +80,8 @@ public static class CifarReader
     {
         using Stream stream = DataFile.OpenContent(path);
         // One spare byte so a correct hint never makes the stream grow (and copy) at the end.
-        var buffer = new MemoryStream(DataFile.ContentLengthHint(path) + 1);
+        // The hint comes from the gzip trailer, which a corrupt file can set to gigabytes: capped.
+        var buffer = new MemoryStream((int)Math.Min(DataFile.ContentLengthHint(path), MaxBatchBytes) + 1);
         var chunk = new byte[1 << 20];
         try
         {
