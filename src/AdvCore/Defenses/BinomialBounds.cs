@@ -52,58 +52,11 @@ public static class BinomialBounds
         return 0.5 * (lo + hi);
     }
 
-    /// <summary>The regularized incomplete beta function I_x(a, b), a, b &gt; 0.</summary>
-    public static double RegularizedBeta(double x, double a, double b)
-    {
-        if (x <= 0) return 0;
-        if (x >= 1) return 1;
-        double lnFront = LogGamma(a + b) - LogGamma(a) - LogGamma(b) + a * Math.Log(x) + b * double.LogP1(-x);
-        // The continued fraction converges fast for x < (a + 1)/(a + b + 2); use the symmetry otherwise.
-        if (x < (a + 1) / (a + b + 2)) return Math.Exp(lnFront) * BetaFraction(x, a, b) / a;
-        return 1 - Math.Exp(lnFront) * BetaFraction(1 - x, b, a) / b;
-    }
+    /// <summary>The regularized incomplete beta function I_x(a, b), a, b &gt; 0 (<see cref="Evaluation.QuantizationTheory.RegularizedIncompleteBeta"/>).</summary>
+    public static double RegularizedBeta(double x, double a, double b) => Evaluation.QuantizationTheory.RegularizedIncompleteBeta(x, a, b);
 
-    // Lentz's evaluation of the incomplete beta continued fraction (Numerical Recipes §6.4 form).
-    private static double BetaFraction(double x, double a, double b)
-    {
-        const double tiny = 1e-300, eps = 1e-16;
-        double qab = a + b, qap = a + 1, qam = a - 1;
-        double c = 1, d = 1 - qab * x / qap;
-        if (Math.Abs(d) < tiny) d = tiny;
-        d = 1 / d;
-        double h = d;
-        for (int m = 1; m <= 100000; m++)
-        {
-            int m2 = 2 * m;
-            double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-            d = 1 + aa * d; if (Math.Abs(d) < tiny) d = tiny;
-            c = 1 + aa / c; if (Math.Abs(c) < tiny) c = tiny;
-            d = 1 / d; h *= d * c;
-            aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-            d = 1 + aa * d; if (Math.Abs(d) < tiny) d = tiny;
-            c = 1 + aa / c; if (Math.Abs(c) < tiny) c = tiny;
-            d = 1 / d;
-            double del = d * c;
-            h *= del;
-            if (Math.Abs(del - 1) < eps) break;
-        }
-        return h;
-    }
-
-    /// <summary>ln Γ(x) for x &gt; 0 (Lanczos, g = 7, 9 terms; relative error ≈ 1e-15).</summary>
-    public static double LogGamma(double x)
-    {
-        if (x < 0.5) return Math.Log(Math.PI / Math.Abs(Math.Sin(Math.PI * x))) - LogGamma(1 - x);
-        ReadOnlySpan<double> g =
-        [
-            0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-            12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-        ];
-        x -= 1;
-        double a = g[0], t = x + 7.5;
-        for (int i = 1; i < 9; i++) a += g[i] / (x + i);
-        return 0.5 * Math.Log(2 * Math.PI) + (x + 0.5) * Math.Log(t) - t + Math.Log(a);
-    }
+    /// <summary>ln Γ(x) for x &gt; 0 (<see cref="Evaluation.QuantizationTheory.LogGamma"/>).</summary>
+    public static double LogGamma(double x) => Evaluation.QuantizationTheory.LogGamma(x);
 
     /// <summary>Standard normal CDF Φ(x) = ½ erfc(−x/√2), through the regularized incomplete gamma Q(½, x²/2).</summary>
     public static double NormalCdf(double x)

@@ -63,7 +63,7 @@ public static class QuantizationTheory
         if (Math.Abs(d) < Tiny) d = Tiny;
         d = 1 / d;
         double h = d;
-        for (int m = 1; m <= 10000; m++)
+        for (int m = 1; m <= 100000; m++) // n = 100 000 certification needs more than a few thousand
         {
             int m2 = 2 * m;
             double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
