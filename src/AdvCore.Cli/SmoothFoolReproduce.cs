@@ -50,18 +50,7 @@ internal static class SmoothFoolReproduce
         return 0;
     }
 
-    internal static IReadOnlyList<float> ParseSigmas(string text)
-    {
-        var list = new List<float>();
-        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!float.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) || !float.IsFinite(v) || !(v > 0))
-                throw new ArgumentException($"--sigmas expects a comma-separated list of numbers > 0 (got '{part}')");
-            list.Add(v);
-        }
-        if (list.Count == 0) throw new ArgumentException("--sigmas lists no σ_g");
-        return list;
-    }
+    internal static IReadOnlyList<float> ParseSigmas(string text) => ListParse.Floats(text, "--sigmas", allowZero: false);
 
     private static (string, float?, AttackRunRecord, double, SmoothClipStatistics?) RunOne(string attackName, float? sigma, IClassifier model, Data.LabeledImages slice,
                                                                                         int batch, string dataset, string modelPath, string folder)

@@ -35,6 +35,17 @@ internal static class TrainCommand
         var activation = new Option<string?>("--activation") { Description = "relu, leaky[:slope] or brelu[:t] (default: the model's own)" };
         var noisyCopies = new Option<int>("--noisy-copies") { Description = "Gaussian augmentation: N noisy copies per image (0 = off)", DefaultValueFactory = _ => 0 };
         var sigma = new Option<float>("--sigma") { Description = "Gaussian augmentation σ", DefaultValueFactory = _ => 0f };
+        var inputNoise = new Option<float>("--input-noise") { Description = "CNI-I: σ of the noise added to every training image (0 = off)", DefaultValueFactory = _ => 0f };
+        var weightNoise = new Option<float>("--weight-noise") { Description = "CNI-W: weight noise α·std(w)·N(0,1) per step on conv/linear weights (0 = off)", DefaultValueFactory = _ => 0f };
+        var adversary = new Option<string?>("--adversary") { Description = "Adversarial training: registry attack making each batch's adversarial rows (fgsm, pgdinf, pgd2, epgd, ddn, bp, …)" };
+        var adversaryOptions = new Option<string>("--adversary-options")
+        {
+            Description = "The adversary's options 'name=value;…' (budgeted attacks need one epsilons=E; e.g. 'epsilons=0.3;random-start=true')",
+            DefaultValueFactory = _ => "",
+        };
+        var adversaryIterations = new Option<int?>("--adversary-iterations") { Description = "The adversary's iterations (default: the attack's)" };
+        var adversaryRatio = new Option<float>("--adversary-ratio") { Description = "Share of each batch replaced by adversarial examples", DefaultValueFactory = _ => 0.5f };
+        var init = new Option<string?>("--init") { Description = "Fine-tune: start from this model file's weights (its architecture; --model must name it)" };
         var smoothing = new Option<float>("--label-smoothing") { Description = "Label smoothing mass (0 = off)", DefaultValueFactory = _ => 0f };
         var maxImages = new Option<int>("--max-images") { Description = "Images per epoch (0 = the whole training set)", DefaultValueFactory = _ => 0 };
         var testCount = new Option<int>("--test-count") { Description = "Test images evaluated after each epoch (0 = the whole test split)", DefaultValueFactory = _ => 0 };
@@ -45,7 +56,8 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a model of the zoo on a dataset");
         foreach (var o in new Option[] { model, dataset, output, epochs, batch, optimizer, lr, schedule, momentum, weightDecay, seed, activation,
-                                         noisyCopies, sigma, smoothing, maxImages, testCount, resume, data, device, threads })
+                                         noisyCopies, sigma, inputNoise, weightNoise, adversary, adversaryOptions, adversaryIterations, adversaryRatio, init,
+                                         smoothing, maxImages, testCount, resume, data, device, threads })
             command.Options.Add(o);
 
         command.SetAction(parse =>
@@ -65,6 +77,12 @@ internal static class TrainCommand
                 Seed = parse.GetValue(seed),
                 NoisyCopies = parse.GetValue(noisyCopies),
                 NoiseSigma = parse.GetValue(sigma),
+                InputNoiseSigma = parse.GetValue(inputNoise),
+                WeightNoiseScale = parse.GetValue(weightNoise),
+                Adversary = parse.GetValue(adversary),
+                AdversaryParameters = parse.GetValue(adversaryOptions)!,
+                AdversaryIterations = parse.GetValue(adversaryIterations),
+                AdversaryRatio = parse.GetValue(adversaryRatio),
                 LabelSmoothing = parse.GetValue(smoothing),
                 MaxImagesPerEpoch = parse.GetValue(maxImages),
             };
@@ -72,8 +90,10 @@ internal static class TrainCommand
             OutputPaths.ProbeFiles(("--out", outPath), ("--out (checkpoint)", checkpoint));
             Interruption.Graceful();
             var (c, h, w, classes) = DatasetCatalog.ShapeOf(datasetName);
-            var architecture = ModelZoo.Create(parse.GetValue(model)!, [c, h, w], classes,
-                parse.GetValue(activation) is { } a ? ActivationChoice.Parse(a) : null);
+            string? initPath = parse.GetValue(init);
+            var architecture = initPath is null
+                ? ModelZoo.Create(parse.GetValue(model)!, [c, h, w], classes, parse.GetValue(activation) is { } a ? ActivationChoice.Parse(a) : null)
+                : InitArchitecture(initPath, parse.GetValue(model)!, [c, h, w], datasetName);
 
             using var context = CommonOptions.CreateContext(parse.GetValue(device)!, parse.GetValue(threads), options.Seed);
             var log = new Progress<string>(Console.WriteLine);
@@ -84,7 +104,7 @@ internal static class TrainCommand
             if (testImages > 0 && testImages < test.Count) test = test.Take(0, testImages);
             using var trainer = parse.GetValue(resume) && File.Exists(checkpoint)
                 ? Resumed(checkpoint, context, architecture, options)
-                : new Trainer(Network.Build(context, architecture.InputShape, architecture.Layers, options.Seed), architecture, options, ownsNetwork: true);
+                : new Trainer(Initial(context, architecture, options, initPath), architecture, options, ownsNetwork: true);
             try
             {
                 Train(trainer, train, test, datasetName, outPath, checkpoint);
@@ -101,6 +121,35 @@ internal static class TrainCommand
             return 0;
         });
         return command;
+    }
+
+    // The fine-tuned model's own architecture (activation included); --model must name it.
+    private static ModelArchitecture InitArchitecture(string path, string model, int[] shape, string dataset)
+    {
+        var architecture = ModelFile.ReadArchitecture(path);
+        if (!string.Equals(architecture.Name, model, StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"--init {path} holds a '{architecture.Name}' model, not '{model}'");
+        if (!architecture.InputShape.SequenceEqual(shape))
+            throw new ArgumentException($"--init {path} takes [{string.Join("x", architecture.InputShape)}] images, {dataset} has [{string.Join("x", shape)}]");
+        return architecture;
+    }
+
+    private static Network Initial(Context context, ModelArchitecture architecture, TrainingOptions options, string? initPath)
+    {
+        var network = Network.Build(context, architecture.InputShape, architecture.Layers, options.Seed);
+        if (initPath is null) return network;
+        try
+        {
+            using var start = ModelFile.Load(initPath, context);
+            network.LoadState(start.Network.GetState());
+            Console.WriteLine($"fine-tuning from {initPath}");
+            return network;
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
     }
 
     private static Trainer Resumed(string checkpoint, Context context, ModelArchitecture architecture, TrainingOptions options)
@@ -126,14 +175,19 @@ internal static class TrainCommand
             int epoch = trainer.CompletedEpochs + 1;
             var report = ProgressLine.Run($"epoch {epoch}/{o.Epochs}", update =>
                 trainer.RunEpoch(train, test, new Progress<TrainingProgress>(p =>
-                    update((double)p.Batch / p.Batches, $"loss {p.Loss:F4} acc {p.Accuracy:F4} {p.ImagesPerSecond:F0} img/s")), Interruption.Token));
+                    update((double)p.Batch / p.Batches, $"loss {p.Loss:F4} acc {p.Accuracy:F4}{Split(p.CleanAccuracy, p.AdversarialAccuracy)} {p.ImagesPerSecond:F0} img/s")),
+                    Interruption.Token));
             trainer.SaveCheckpoint(checkpoint);
             ModelFile.Save(outPath, trainer.Architecture, trainer.Network, TrainingRecord(trainer, dataset));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {report.Epoch}/{o.Epochs}: loss {report.Loss:F4}, train accuracy {report.TrainAccuracy:F4}, test accuracy {report.TestAccuracy:F4}, " +
+                $"epoch {report.Epoch}/{o.Epochs}: loss {report.Loss:F4}, train accuracy {report.TrainAccuracy:F4}{Split(report.CleanAccuracy, report.AdversarialAccuracy)}, test accuracy {report.TestAccuracy:F4}, " +
                 $"{report.ImagesPerSecond:F0} images/s, {report.Seconds:F1} s; saved {outPath}"));
         }
     }
+
+    private static string Split(double? clean, double? adversarial) =>
+        adversarial is null && clean is null ? "" : string.Create(CultureInfo.InvariantCulture,
+            $" (clean {(clean is double c ? c.ToString("F4", CultureInfo.InvariantCulture) : "–")}, adversarial {(adversarial is double a ? a.ToString("F4", CultureInfo.InvariantCulture) : "–")})");
 
     internal static Dictionary<string, string> TrainingRecord(Trainer trainer, string dataset)
     {
@@ -150,6 +204,9 @@ internal static class TrainCommand
             ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
             ["noisy_copies"] = o.NoisyCopies.ToString(CultureInfo.InvariantCulture),
             ["noise_sigma"] = o.NoiseSigma.ToString(CultureInfo.InvariantCulture),
+            ["input_noise_sigma"] = o.InputNoiseSigma.ToString(CultureInfo.InvariantCulture),
+            ["weight_noise_scale"] = o.WeightNoiseScale.ToString(CultureInfo.InvariantCulture),
+            ["adversary"] = o.Adversary is null ? "" : $"{o.Adversary} {o.AdversaryParameters} iterations {o.AdversaryIterations?.ToString(CultureInfo.InvariantCulture) ?? "default"} ratio {o.AdversaryRatio.ToString(CultureInfo.InvariantCulture)}".Trim(),
             ["label_smoothing"] = o.LabelSmoothing.ToString(CultureInfo.InvariantCulture),
             ["test_accuracy"] = (last.TestAccuracy ?? double.NaN).ToString("F4", CultureInfo.InvariantCulture),
             ["seconds"] = trainer.History.Sum(h => h.Seconds).ToString("F1", CultureInfo.InvariantCulture),

@@ -50,7 +50,7 @@ internal sealed class CountingClassifier : IClassifier
 
     public GradientResult Gradient(Tensor x, Tensor labels, LossKind loss, float lossParam = 0)
     {
-        long copies = Charge(x, propagations: 2);
+        long copies = Charge(x, propagations: 2, gradient: true);
         var result = _inner.Gradient(x, labels, loss, lossParam);
         for (int i = 0; i < _n; i++) if (IsCharged(i)) Backwards[i] += copies;
         _tracker?.Observe(x, result.Logits);
@@ -65,7 +65,7 @@ internal sealed class CountingClassifier : IClassifier
     internal GradientResult GradientOfRows(Tensor x, Tensor labels, LossKind loss, float lossParam, int[] rows)
     {
         if (_tracker is not null) throw new InvalidOperationException("query tracking needs whole-batch queries");
-        long copies = _inner.PassesPerImage; // a smoothed classifier runs m base passes per image
+        long copies = _inner.GradientPassesPerImage; // a smoothed classifier runs its copies per gradient
         if (_cap is long cap)
             foreach (int i in rows)
                 if (2 * Backwards[i] + Forwards[i] + 2 * copies > cap) throw new AttackBudgetExhaustedException(cap);
@@ -79,9 +79,11 @@ internal sealed class CountingClassifier : IClassifier
 
     public int PassesPerImage => _inner.PassesPerImage;
 
+    public int GradientPassesPerImage => _inner.GradientPassesPerImage;
+
     public GradientResult GradientOfLogits(Tensor x, Tensor logitGradient)
     {
-        long copies = Charge(x, propagations: 2);
+        long copies = Charge(x, propagations: 2, gradient: true);
         var result = _inner.GradientOfLogits(x, logitGradient);
         for (int i = 0; i < _n; i++) if (IsCharged(i)) Backwards[i] += copies;
         _tracker?.Observe(x, result.Logits);
@@ -92,7 +94,7 @@ internal sealed class CountingClassifier : IClassifier
     {
         if (_inner is not Defenses.SmoothedClassifier smoothed)
             throw new InvalidOperationException("an expected gradient needs a smoothed classifier under attack");
-        long copies = Charge(x, propagations: 2);
+        long copies = Charge(x, propagations: 2, gradient: true);
         var result = smoothed.Gradient(x, labels, loss, lossParam, head);
         for (int i = 0; i < _n; i++) if (IsCharged(i)) Backwards[i] += copies;
         _tracker?.Observe(x, result.Logits);
@@ -102,12 +104,13 @@ internal sealed class CountingClassifier : IClassifier
     private bool IsCharged(int i) => Charged is null || Charged[i];
 
     // Copies of the batch in this query; refuses it when it would pass the cap for a charged image.
-    private long Charge(Tensor x, long propagations)
+    private long Charge(Tensor x, long propagations, bool gradient = false)
     {
         long batch = x.BatchSize;
         if (batch % _n != 0)
             throw new InvalidOperationException($"an attack queried the model with {batch} images; queries must stack whole copies of the batch of {_n}");
-        long copies = batch / _n * _inner.PassesPerImage; // a smoothed classifier runs m base passes per image
+        // A smoothed classifier runs m base passes per image (its copies per gradient for gradients).
+        long copies = batch / _n * (gradient ? _inner.GradientPassesPerImage : _inner.PassesPerImage);
         if (_cap is long cap)
             for (int i = 0; i < _n; i++)
                 if (IsCharged(i) && 2 * Backwards[i] + Forwards[i] + copies * propagations > cap)

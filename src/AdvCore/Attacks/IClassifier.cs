@@ -31,6 +31,9 @@ public interface IClassifier
     /// </summary>
     int PassesPerImage => 1;
 
+    /// <summary>Base-model gradient passes one gradient query costs per image (a smoothed classifier: its copies per gradient).</summary>
+    int GradientPassesPerImage => PassesPerImage;
+
     /// <summary>
     /// A vector-Jacobian product: logits of x and ∂⟨v_i, z_i⟩/∂x_i for a logit gradient v [N, K].
     /// Needed to differentiate losses of averaged logits (EPGD); classifiers that cannot say so.

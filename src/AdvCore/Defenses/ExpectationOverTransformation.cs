@@ -43,6 +43,9 @@ public sealed class ExpectationOverTransformation : IClassifier, IDisposable
     public int PassesPerImage => Draws * Inner.PassesPerImage;
 
     /// <inheritdoc />
+    public int GradientPassesPerImage => Draws * Inner.GradientPassesPerImage;
+
+    /// <inheritdoc />
     public Tensor Logits(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);

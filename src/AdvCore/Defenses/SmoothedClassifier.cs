@@ -55,6 +55,9 @@ public sealed class SmoothedClassifier : IClassifier, IDisposable
     /// <inheritdoc />
     public int PassesPerImage => Options.Samples * Base.PassesPerImage;
 
+    /// <inheritdoc />
+    public int GradientPassesPerImage => Options.CopiesPerGradient * Base.GradientPassesPerImage;
+
     /// <summary>Where the noise of a classifier with <paramref name="seed"/> starts: its own block of 2⁴⁰ counters, high in the stream.</summary>
     public static ulong StreamStart(ulong seed) => (0xC5UL << 56) + (seed << 40);
 
@@ -133,7 +136,7 @@ public sealed class SmoothedClassifier : IClassifier, IDisposable
 
     private GradientResult MeanLogitsGradient(Tensor x, Tensor labels, LossKind loss, float lossParam)
     {
-        int n = (int)x.BatchSize, m = Options.Samples;
+        int n = (int)x.BatchSize, m = Options.CopiesPerGradient;
         ulong start = StreamPosition;
         var mean = new double[(long)n * _k];
         ForEachChunk(x, m, (logits, i0, b, c) =>
@@ -168,7 +171,7 @@ public sealed class SmoothedClassifier : IClassifier, IDisposable
 
     private GradientResult PerCopyGradient(Tensor x, int[] labelHost, LossKind loss, float lossParam, bool softmax)
     {
-        int n = (int)x.BatchSize, m = Options.Samples;
+        int n = (int)x.BatchSize, m = Options.CopiesPerGradient;
         ulong start = StreamPosition;
         StreamPosition += (ulong)m * (ulong)n * _copies.CountersPerImage;
         var lossHost = new float[n];

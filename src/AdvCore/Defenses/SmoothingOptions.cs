@@ -28,6 +28,15 @@ public sealed record SmoothingOptions
     /// <summary>The function of the noisy logits that <see cref="SmoothedClassifier.Gradient(Tensor, Tensor, LossKind, float)"/> differentiates.</summary>
     public ExpectationHead Head { get; init; } = ExpectationHead.MeanLogits;
 
+    /// <summary>
+    /// Noisy copies per gradient (null: <see cref="Samples"/>). One copy per step is the noisy
+    /// gradient of seed 003 Appendix A (PGD through the randomized model); m is EPGD's expectation.
+    /// </summary>
+    public int? GradientSamples { get; init; }
+
+    /// <summary>The copies a gradient averages over.</summary>
+    public int CopiesPerGradient => GradientSamples ?? Samples;
+
     /// <summary>Selects the classifier's block of the context's Philox stream (the context seed keys it).</summary>
     public ulong Seed { get; init; }
 
@@ -39,6 +48,7 @@ public sealed record SmoothingOptions
     {
         OptionChecks.NonNegative(Sigma, "sigma");
         OptionChecks.AtLeast(Samples, 1, "samples");
+        if (GradientSamples is int g) OptionChecks.AtLeast(g, 1, "gradient-samples");
         OptionChecks.Defined(Vote, "vote");
         OptionChecks.Defined(Head, "head");
         OptionChecks.AtLeast(MaxBatch, 1, "max-batch");

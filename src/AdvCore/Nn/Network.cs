@@ -232,8 +232,14 @@ public sealed class Network : IDisposable
     /// parameter, then <paramref name="optimizer"/>'s update. Labels are checked before anything
     /// changes.
     /// </summary>
+    /// <param name="x">The batch.</param>
+    /// <param name="labels">Its labels.</param>
+    /// <param name="optimizer">Applies the update.</param>
+    /// <param name="labelSmoothing">Mass moved from the true class.</param>
+    /// <param name="firstRows">Rows counted apart in <see cref="TrainStepResult.FirstCorrect"/>.</param>
+    /// <param name="beforeUpdate">Runs after the gradients, before the update (weight-noise training restores the clean weights there).</param>
     /// <returns>The batch's mean loss and how many train-mode predictions were right.</returns>
-    public TrainStepResult TrainStep(Tensor x, Tensor labels, Optimizer optimizer, float labelSmoothing = 0)
+    public TrainStepResult TrainStep(Tensor x, Tensor labels, Optimizer optimizer, float labelSmoothing = 0, int firstRows = 0, Action? beforeUpdate = null)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         using var use = Context.Use("Network.TrainStep");
@@ -259,16 +265,19 @@ public sealed class Network : IDisposable
         Ops.ArgMax(logits, workspace.Predictions);
         workspace.Predictions.CopyTo(workspace.PredictionsHost);
         workspace.Loss.CopyTo(workspace.LossHost);
+        beforeUpdate?.Invoke();
         optimizer.Step(_parameters);
 
         double sum = 0;
-        int correct = 0;
+        int correct = 0, firstCorrect = 0;
         for (int i = 0; i < workspace.LossHost.Length; i++)
         {
             sum += workspace.LossHost[i];
-            if (workspace.PredictionsHost[i] == workspace.LabelsHost[i]) correct++;
+            if (workspace.PredictionsHost[i] != workspace.LabelsHost[i]) continue;
+            correct++;
+            if (i < firstRows) firstCorrect++;
         }
-        return new TrainStepResult(sum / workspace.N, correct, (int)workspace.N);
+        return new TrainStepResult(sum / workspace.N, correct, (int)workspace.N, firstCorrect);
     }
 
     /// <summary>Eval-mode predicted classes (argmax of the logits, first maximiser).</summary>

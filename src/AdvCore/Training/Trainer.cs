@@ -8,7 +8,8 @@ namespace AdvCore.Training;
 
 /// <summary>
 /// Minibatch training of a <see cref="Network"/> on labelled images: seeded shuffling, optional
-/// Gaussian augmentation and label smoothing, Adam or SGD with momentum. Deterministic: the same
+/// Gaussian augmentation, input and weight noise injection (CNI-I, CNI-W), adversarial examples
+/// from any registry attack, label smoothing, Adam or SGD with momentum. Deterministic: the same
 /// options and data give bit-identical weights on the CPU, also across a checkpoint and resume.
 /// </summary>
 public sealed class Trainer : IDisposable
@@ -17,6 +18,9 @@ public sealed class Trainer : IDisposable
     private readonly bool _ownsNetwork;
     private readonly List<EpochReport> _history;
     private readonly Dictionary<int, BatchBuffers> _buffers = [];
+    private readonly WeightNoise? _weightNoise;
+    private AdversarialBatches? _adversary;
+    private bool _adversaryMade;
 
     /// <summary>A trainer for a freshly built network; with <paramref name="ownsNetwork"/> it disposes the network too.</summary>
     public Trainer(Network network, ModelArchitecture architecture, TrainingOptions options, bool ownsNetwork = false)
@@ -35,6 +39,7 @@ public sealed class Trainer : IDisposable
         _ownsNetwork = ownsNetwork;
         _history = history;
         _optimizer = options.CreateOptimizer();
+        _weightNoise = options.WeightNoiseScale > 0 ? new WeightNoise(network, options.WeightNoiseScale) : null;
         if (optimizerState is not null) _optimizer.LoadState(network.Parameters, optimizerState, optimizerSteps);
     }
 
@@ -66,13 +71,14 @@ public sealed class Trainer : IDisposable
         long augmented = (long)train.Count * copies;
         if (augmented > int.MaxValue) throw new InvalidArgumentException($"{train.Count} images × {copies} copies is too many for one epoch");
         int[] order = ShuffleOrder.Permutation((int)augmented, Options.Seed, epoch);
+        var adversary = Adversary(train.Name.Split('/')[0]); // "mnist/train" → the dataset's presets
         int total = Options.MaxImagesPerEpoch > 0 ? Math.Min(Options.MaxImagesPerEpoch, order.Length) : order.Length;
         int batches = (total + Options.BatchSize - 1) / Options.BatchSize;
 
         var clock = Stopwatch.StartNew();
         double lossSum = 0;
-        long correct = 0, seen = 0;
-        ulong noiseCounter = NoiseStreamStart(epoch);
+        long correct = 0, seen = 0, adversarialCorrect = 0, adversarialSeen = 0;
+        ulong noiseCounter = NoiseStreamStart(epoch), weightCounter = WeightNoiseStreamStart(epoch);
         for (int b = 0; b < batches; b++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -82,27 +88,36 @@ public sealed class Trainer : IDisposable
             {
                 int k = order[start + i];
                 buffers.Indices[i] = k % train.Count;
-                buffers.NoiseMask[i] = k / train.Count == 0 ? 0f : 1f; // copy 0 is the clean image
+                // Gaussian augmentation: copy 0 is the clean image; CNI-I: every image is noisy.
+                buffers.NoiseMask[i] = Options.InputNoiseSigma > 0 || k / train.Count != 0 ? 1f : 0f;
             }
             train.CopyBatch(buffers.Indices, buffers.Pixels, buffers.Labels);
             buffers.X.CopyFrom(buffers.Pixels);
             buffers.Y.CopyFrom(buffers.Labels);
-            if (Options.NoisyCopies > 0) noiseCounter = AddNoise(buffers, noiseCounter);
+            long globalStep = (long)epoch * batches + b;
+            int adversarialRows = adversary?.RowsOf(n) ?? 0;
+            if (adversary is not null) adversary.Replace(Network, buffers.X, buffers.Labels, adversarialRows, globalStep);
+            if (Options.NoisyCopies > 0 || Options.InputNoiseSigma > 0) noiseCounter = AddNoise(buffers, noiseCounter);
 
             _optimizer.LearningRate = LearningRateSchedule.Rate(Options.LearningRateSchedule, Options.LearningRate,
-                                                                (long)epoch * batches + b, (long)Options.Epochs * batches);
-            var step = Network.TrainStep(buffers.X, buffers.Y, _optimizer, Options.LabelSmoothing);
+                                                                globalStep, (long)Options.Epochs * batches);
+            if (_weightNoise is not null) weightCounter = _weightNoise.Apply(weightCounter);
+            var step = Network.TrainStep(buffers.X, buffers.Y, _optimizer, Options.LabelSmoothing, adversarialRows, _weightNoise is null ? null : _weightNoise.Restore);
             if (!double.IsFinite(step.MeanLoss))
                 throw new NonFiniteException($"epoch {epoch + 1}, batch {b + 1}: the loss became {step.MeanLoss}; lower the learning rate");
             lossSum += step.MeanLoss * n;
             correct += step.Correct;
             seen += n;
+            adversarialCorrect += step.FirstCorrect;
+            adversarialSeen += adversarialRows;
+            var (clean, attacked) = Split(correct, seen, adversarialCorrect, adversarialSeen, adversary is not null);
             progress?.Report(new TrainingProgress(epoch + 1, Options.Epochs, b + 1, batches, lossSum / seen,
-                                                  (double)correct / seen, seen / clock.Elapsed.TotalSeconds));
+                                                  (double)correct / seen, seen / clock.Elapsed.TotalSeconds, clean, attacked));
         }
         double seconds = clock.Elapsed.TotalSeconds;
         double? testAccuracy = test is null ? null : Evaluator.Evaluate(Network, test).Accuracy;
-        var report = new EpochReport(epoch + 1, lossSum / seen, (double)correct / seen, testAccuracy, (int)seen, seconds);
+        var (cleanAccuracy, adversarialAccuracy) = Split(correct, seen, adversarialCorrect, adversarialSeen, adversary is not null);
+        var report = new EpochReport(epoch + 1, lossSum / seen, (double)correct / seen, testAccuracy, (int)seen, seconds, cleanAccuracy, adversarialAccuracy);
         _history.Add(report);
         return report;
     }
@@ -123,9 +138,25 @@ public sealed class Trainer : IDisposable
     // resumed epoch draws the same noise without replaying earlier epochs.
     private static ulong NoiseStreamStart(int epoch) => ((ulong)(epoch + 1) << 44) ^ 0x5DEECE66DUL;
 
+    // Weight noise: the upper half of the epoch's region (an epoch of input noise uses far fewer than 2⁴³ counters).
+    private static ulong WeightNoiseStreamStart(int epoch) => NoiseStreamStart(epoch) + (1UL << 43);
+
+    // Accuracy on the clean rows and on the adversarial rows (null without an adversary, or without rows of a kind).
+    private static (double? Clean, double? Adversarial) Split(long correct, long seen, long adversarialCorrect, long adversarialSeen, bool adversary) =>
+        !adversary ? (null, null)
+                   : (seen > adversarialSeen ? (double)(correct - adversarialCorrect) / (seen - adversarialSeen) : null,
+                      adversarialSeen > 0 ? (double)adversarialCorrect / adversarialSeen : null);
+
+    // Built on first use: the attack presets depend on the dataset.
+    private AdversarialBatches? Adversary(string dataset)
+    {
+        if (!_adversaryMade) { _adversary = AdversarialBatches.Create(Options, dataset); _adversaryMade = true; }
+        return _adversary;
+    }
+
     private ulong AddNoise(BatchBuffers buffers, ulong counter)
     {
-        buffers.Noise.FillNormal(0f, Options.NoiseSigma, counter);
+        buffers.Noise.FillNormal(0f, Options.InputNoiseSigma > 0 ? Options.InputNoiseSigma : Options.NoiseSigma, counter);
         buffers.Mask.CopyFrom(buffers.NoiseMask);
         Ops.BatchAxpy(buffers.Mask, buffers.Noise, buffers.X); // x_i += mask_i · noise_i
         return counter + Tensor.PhiloxCounters(buffers.Noise.Count);
@@ -135,7 +166,7 @@ public sealed class Trainer : IDisposable
     {
         if (!_buffers.TryGetValue(n, out var buffers))
         {
-            buffers = new BatchBuffers(Network.Context, n, Architecture.InputShape, imageSize, Options.NoisyCopies > 0);
+            buffers = new BatchBuffers(Network.Context, n, Architecture.InputShape, imageSize, Options.NoisyCopies > 0 || Options.InputNoiseSigma > 0);
             _buffers[n] = buffers;
         }
         return buffers;
@@ -147,6 +178,8 @@ public sealed class Trainer : IDisposable
         foreach (var buffers in _buffers.Values) buffers.Dispose();
         _buffers.Clear();
         _optimizer.Dispose();
+        _weightNoise?.Dispose();
+        _adversary?.Dispose();
         if (_ownsNetwork) Network.Dispose();
     }
 

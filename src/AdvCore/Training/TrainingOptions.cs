@@ -28,6 +28,32 @@ public sealed record TrainingOptions
     /// <summary>σ of the Gaussian augmentation noise (with <see cref="NoisyCopies"/> &gt; 0).</summary>
     public float NoiseSigma { get; init; }
 
+    /// <summary>
+    /// CNI-I input-noise injection (seed 003 §4.1): every training image, clean or adversarial,
+    /// is seen as x + N(0, σ²I) with fresh noise each time (0 = off). Unlike
+    /// <see cref="NoisyCopies"/> it adds no clean copy.
+    /// </summary>
+    public float InputNoiseSigma { get; init; }
+
+    /// <summary>
+    /// CNI-W weight-noise injection (seed 003 §5; PNI-W with a fixed scale): each step every conv and
+    /// linear weight tensor is perturbed by α·std(w)·N(0, 1) for the forward and backward pass, the
+    /// update applied to the clean weights (0 = off).
+    /// </summary>
+    public float WeightNoiseScale { get; init; }
+
+    /// <summary>Adversarial training: the registry attack that makes each batch's adversarial rows (null = off).</summary>
+    public string? Adversary { get; init; }
+
+    /// <summary>The adversary's options, "name=value;name=value" (budgeted attacks need exactly one epsilons=E).</summary>
+    public string AdversaryParameters { get; init; } = "";
+
+    /// <summary>The adversary's iteration count (null: the attack's default).</summary>
+    public int? AdversaryIterations { get; init; }
+
+    /// <summary>Share of each batch replaced by adversarial examples (seed 003 eq. 23's weight; 1 = all).</summary>
+    public float AdversaryRatio { get; init; } = 0.5f;
+
     /// <summary>Probability mass moved from the true class to the others (0 = off).</summary>
     public float LabelSmoothing { get; init; }
 
@@ -49,6 +75,12 @@ public sealed record TrainingOptions
         Check(NoisyCopies >= 0, $"noisy copies must be >= 0 (got {NoisyCopies})");
         Check(NoisyCopies == 0 || NoiseSigma > 0, $"Gaussian augmentation needs sigma > 0 (got {NoiseSigma})");
         Check(LabelSmoothing is >= 0 and < 1, $"label smoothing must be in [0, 1) (got {LabelSmoothing})");
+        Check(InputNoiseSigma >= 0 && float.IsFinite(InputNoiseSigma), $"input noise σ must be >= 0 (got {InputNoiseSigma})");
+        Check(InputNoiseSigma == 0 || NoisyCopies == 0, "input noise injection (CNI-I) and Gaussian augmentation's noisy copies are exclusive: pick one");
+        Check(WeightNoiseScale >= 0 && float.IsFinite(WeightNoiseScale), $"weight noise scale must be >= 0 (got {WeightNoiseScale})");
+        Check(Adversary is null || !string.IsNullOrWhiteSpace(Adversary), "the adversary needs an attack name");
+        Check(AdversaryRatio is > 0 and <= 1, $"adversarial ratio must be in (0, 1] (got {AdversaryRatio})");
+        Check(AdversaryIterations is null or >= 1, $"adversary iterations must be >= 1 (got {AdversaryIterations})");
         Check(MaxImagesPerEpoch >= 0, $"max images per epoch must be >= 0 (got {MaxImagesPerEpoch})");
     }
 

@@ -34,6 +34,38 @@ public class SmoothingCliTests() : TinyModelCliTest("advcore-smoothing-cli-")
         Assert.That(output, Does.Contain("clean accuracy").And.Contain("under epgd"));
     }
 
+    [Test]
+    public void AnInterruptedSmoothedInferenceSweepResumesToTheSameCells()
+    {
+        string whole = Path.Combine(Dir, "si-whole"), parts = Path.Combine(Dir, "si-parts");
+        string[] Args(string folder) => ["reproduce", "smoothed-inference", "--model", Model(), "--dataset", "mnist", "--data", Data, "--count", "12", "--batch", "6",
+                                         "--sigmas", "0,0.3", "--samples", "1,2", "--iterations", "2", "--out", folder];
+        var reference = CliRunner.Run(Args(whole));
+        Assert.That(reference.Code, Is.Zero, reference.Error);
+        Assert.That(reference.Out, Does.Contain("prediction voting, best accuracy over σ by m"));
+        Assert.That(File.ReadAllLines(Path.Combine(whole, "cells.jsonl")), Has.Length.EqualTo(2 * 2 * 3 * 3));
+        foreach (string condition in new[] { "clean", "pgd", "epgd" })
+            Assert.That(new FileInfo(Path.Combine(whole, $"accuracy-vs-sigma-{condition}-soft.png")).Length, Is.GreaterThan(1000));
+
+        // Stopped after the fourth cell's line: the finished cells stay, and --resume completes the rest.
+        var stopped = CliRunner.RunInterrupted("σ 0 m 1 soft pgd: accuracy", Args(parts));
+        Assert.That(stopped.Code, Is.EqualTo(130), stopped.Error);
+        Assert.That(stopped.Out, Does.Contain("continue with").And.Contain("--resume"));
+        Assert.That(File.ReadAllLines(Path.Combine(parts, "cells.jsonl")), Has.Length.EqualTo(5));
+        var resumed = CliRunner.Run([.. Args(parts), "--resume"]);
+        Assert.That(resumed.Code, Is.Zero, resumed.Error);
+        Assert.That(resumed.Out, Does.Contain("5 already done"));
+        Assert.That(Cells(parts), Is.EqualTo(Cells(whole)), "the same accuracies as the uninterrupted sweep");
+
+        var other = CliRunner.Run([.. Args(parts), "--resume", "--seed", "3"]);
+        Assert.That(other.Code, Is.EqualTo(1));
+        Assert.That(other.Error, Does.Contain("holds cells of other settings"));
+    }
+
+    // Every cell's grid point and count of correct images (wall time masked).
+    private static List<string> Cells(string folder) =>
+        [.. File.ReadAllLines(Path.Combine(folder, "smoothed-inference.csv")).Select(l => string.Join(',', l.Split(',')[..7]))];
+
     [TestCase("smooth eval --sigma -1", "sigma must be a finite number >= 0")]
     [TestCase("smooth eval --samples 0", "samples must be >= 1")]
     [TestCase("smooth eval --vote max", "unknown vote 'max'")]

@@ -35,6 +35,9 @@ public sealed class ExpectationPgd : Attack<ExpectationPgdOptions>
     public override bool SupportsTargeted => true;
 
     /// <inheritdoc />
+    public override bool SupportsMargin => true;
+
+    /// <inheritdoc />
     protected override void Execute(AttackSession s)
     {
         var o = Options;

@@ -35,7 +35,11 @@ public static class Budgets
         _ => 1.0,
     };
 
-    internal static string DatasetKind(string dataset)
+    internal static string DatasetKind(string dataset) =>
+        TryDatasetKind(dataset) ?? throw new ArgumentException($"unknown dataset '{dataset}' (expected mnist, fashion-mnist, cifar10 or imagenet)", nameof(dataset));
+
+    /// <summary>mnist, cifar10 or imagenet for a dataset name; null for a dataset of none of those kinds.</summary>
+    internal static string? TryDatasetKind(string dataset)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         return dataset.Trim().ToLowerInvariant().Replace("_", "-", StringComparison.Ordinal) switch
@@ -43,7 +47,7 @@ public static class Budgets
             "mnist" or "fashion-mnist" or "fashionmnist" or "fmnist" => "mnist",
             "cifar10" or "cifar-10" or "cifar" => "cifar10",
             "imagenet" => "imagenet",
-            _ => throw new ArgumentException($"unknown dataset '{dataset}' (expected mnist, fashion-mnist, cifar10 or imagenet)", nameof(dataset)),
+            _ => null,
         };
     }
 }
