@@ -56,6 +56,9 @@ internal static partial class CliErrors
         string text = e switch
         {
             OperationCanceledException => "interrupted",
+            FileNotFoundException { FileName: { } file } => $"{file}: no such file",
+            // .NET names the path only inside its sentence: "Could not find a part of the path '…'."
+            DirectoryNotFoundException when QuotedPath().Match(e.Message) is { Success: true } m => $"{m.Groups[1].Value}: no such file or folder",
             // Argument exceptions append "(Parameter 'x')" and "Actual value was …" on a second line: keep one line.
             ArgumentException => ParameterSuffix().Replace(e.Message.Split('\n')[0].TrimEnd('\r'), ""),
             _ when IsUserFacing(e) => e.Message,
@@ -64,8 +67,24 @@ internal static partial class CliErrors
         return OneLine(text);
     }
 
+    /// <summary>A command-line parse error in the user's words: .NET type names become what the option expects.</summary>
+    public static string Usage(string message)
+    {
+        foreach (var (type, words) in ExpectedTypes) message = message.Replace($"as expected type '{type}'", $"as {words}");
+        return message;
+    }
+
+    private static readonly (string Type, string Words)[] ExpectedTypes =
+    [
+        ("System.Int32", "an integer"), ("System.Int64", "an integer"), ("System.UInt64", "a non-negative integer"),
+        ("System.Single", "a number"), ("System.Double", "a number"), ("System.Boolean", "true or false"),
+    ];
+
     private static string OneLine(string text) =>
         string.Join("; ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"'([^']+)'")]
+    private static partial System.Text.RegularExpressions.Regex QuotedPath();
 
     [System.Text.RegularExpressions.GeneratedRegex(@" \(Parameter '[^']*'\)$")]
     private static partial System.Text.RegularExpressions.Regex ParameterSuffix();

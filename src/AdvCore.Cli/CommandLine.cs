@@ -32,7 +32,7 @@ internal static class CommandLine
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) Console.Error.WriteLine($"advcore: {error.Message}");
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"advcore: {CliErrors.Usage(error.Message)}");
             return ExitCodes.Usage;
         }
         Invocation.Set(parse);

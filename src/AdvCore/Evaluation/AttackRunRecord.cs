@@ -212,7 +212,7 @@ public sealed record AttackRunRecord
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"not an attack result record: {e.Message}", e);
+            throw new InvalidDataException($"not an attack result record: {IO.JsonErrors.Describe(e)}", e);
         }
         if (record is null || string.IsNullOrEmpty(record.Attack) || record.Images is null || record.Misclassified is null)
             throw new InvalidDataException("not an attack result record: attack, images or misclassified missing");

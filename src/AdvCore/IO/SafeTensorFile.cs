@@ -57,7 +57,7 @@ public sealed class SafeTensorFile
         }
         catch (Exception e) when (e is JsonException or DecoderFallbackException)
         {
-            throw new SafeTensorsFormatException(path, $"header is not valid JSON: {e.Message}");
+            throw new SafeTensorsFormatException(path, $"header is not valid JSON: {(e is JsonException json ? JsonErrors.Describe(json) : e.Message)}");
         }
         if (root.ValueKind != JsonValueKind.Object) throw new SafeTensorsFormatException(path, "header is not a JSON object");
 

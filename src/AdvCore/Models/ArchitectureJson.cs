@@ -41,7 +41,7 @@ public static class ArchitectureJson
     {
         JsonNode? root;
         try { root = JsonNode.Parse(json); }
-        catch (JsonException e) { throw new FormatException($"architecture is not valid JSON: {e.Message}", e); }
+        catch (JsonException e) { throw new FormatException($"architecture is not valid JSON: {IO.JsonErrors.Describe(e)}", e); }
         if (root is not JsonObject obj) throw new FormatException("architecture must be a JSON object");
         var name = obj["name"]?.GetValue<string>() ?? "unnamed";
         var input = (obj["input"] as JsonArray ?? throw new FormatException("architecture: 'input' [C, H, W] missing"))

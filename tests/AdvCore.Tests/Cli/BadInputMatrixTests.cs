@@ -31,7 +31,8 @@ public class BadInputMatrixTests() : TinyModelCliTest("advcore-bad-input-")
         new("cifar wrong length", t => t.Eval(t.CifarData("length", Cifar.Batch(4, cut: 100))), 1, "test_batch.bin"),
         new("cifar label out of range", t => t.Eval(t.CifarData("label", Cifar.Batch(4, badLabel: 12))), 1, "12"),
         // Corrupt or unfitting model files.
-        new("model missing", t => t.Attack(model: "/nonexistent/m.safetensors"), 3, "/nonexistent/m.safetensors"),
+        new("model missing", t => t.Attack(model: "/nonexistent/m.safetensors"), 3, "/nonexistent/m.safetensors: no such file"),
+        new("model file missing", t => t.Attack(model: t.Out("absent.safetensors")), 3, "absent.safetensors: no such file"),
         new("model truncated", t => t.Attack(model: t.Bytes("truncated.safetensors", File.ReadAllBytes(t.Model())[..1000])), 1, "truncated.safetensors"),
         new("model absurd header size", t => t.Attack(model: t.Bytes("header.safetensors", Header(ulong.MaxValue / 2))), 1, "header.safetensors"),
         new("model header not json", t => t.Attack(model: t.Bytes("json.safetensors", [.. Header(4), .. "{{{{"u8])), 1, "json.safetensors"),
@@ -41,7 +42,7 @@ public class BadInputMatrixTests() : TinyModelCliTest("advcore-bad-input-")
         new("model for other images", t => t.Attack(model: t.Model(), dataset: "cifar10", data: t.CifarData("fine", Cifar.Batch(4))), 1, "takes images of shape [1,28,28]"),
         // Result records.
         new("merge truncated record", t => ["merge", t.Text("cut.json", "{\"attack\": \"bp\", \"images\": ["), "--out", t.Out("m.json")], 1, "cut.json"),
-        new("merge not a record", t => ["merge", t.Text("list.json", "[1, 2, 3]"), "--out", t.Out("m.json")], 1, "not an attack result record"),
+        new("merge not a record", t => ["merge", t.Text("list.json", "[1, 2, 3]"), "--out", t.Out("m.json")], 1, "not an attack result record: a value of the wrong type (line 1, byte 2)"),
         new("merge inconsistent record", t => ["merge", t.Text("inconsistent.json", "{\"attack\": \"bp\", \"count\": 5, \"correct\": 0, \"images\": [], \"misclassified\": []}"), "--out", t.Out("m.json")], 1, "inconsistent record"),
         // Absurd sizes and bad option values.
         new("count zero", t => t.Attack(extra: ["--count", "0"]), 1, "--count must be >= 1"),
@@ -55,7 +56,7 @@ public class BadInputMatrixTests() : TinyModelCliTest("advcore-bad-input-")
         new("parameter without value", t => t.Attack(extra: ["--param", "bogus"]), 1, "--param expects key=value"),
         new("target out of range", t => t.Attack(extra: ["--target", "12"]), 1, "12"),
         new("no GPU", t => t.Attack(extra: ["--device", "cuda"]), 1, "CUDA is not available"),
-        new("count not a number", t => t.Attack(extra: ["--count", "many"]), 2, "many"),
+        new("count not a number", t => t.Attack(extra: ["--count", "many"]), 2, "'many' for option '--count' as an integer"),
         new("unknown option", t => t.Attack(extra: ["--bogus"]), 2, "--bogus"),
         // Outputs that cannot be written are refused before any work.
         new("out under a file", t => t.Attack(output: Path.Combine(t.Text("plain.txt", "x"), "r.json")), 3, "is a file, not a folder"),
