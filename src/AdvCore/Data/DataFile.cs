@@ -31,6 +31,9 @@ internal static class DataFile
         }
     }
 
+    // Deflate's best case: 258-byte matches coded in about 2 bits each.
+    private const long MaxDeflateRatio = 1032;
+
     /// <summary>
     /// The content length to expect: the file size, or for gzip the ISIZE trailer (uncompressed
     /// size mod 2³²). Only a capacity hint; the reader checks the real length.
@@ -43,7 +46,9 @@ internal static class DataFile
             return (int)Math.Min(file.Length, Array.MaxLength);
         file.Position = file.Length - 4;
         file.ReadExactly(probe);
-        return (int)Math.Min(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(probe), (uint)Array.MaxLength);
+        // Deflate inflates at most ~1032:1, so a trailer claiming more than that is corrupt: trust the bound instead.
+        long bound = Math.Min(file.Length * MaxDeflateRatio, Array.MaxLength);
+        return (int)Math.Min(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(probe), bound);
     }
 
     /// <summary>Fills <paramref name="buffer"/>; <paramref name="offset"/> (bytes consumed so far) makes the truncation message give file offsets.</summary>

@@ -48,6 +48,43 @@ public class FuzzFindingsTests
         Assert.Throws<DatasetFormatException>(() => IdxReader.ReadImages(path));
     }
 
+    // A gzip whose content inflates without end ran the reader out of memory: refused past 60 000 records.
+    [Test]
+    public void ACifarGzipInflatingPastTheTrainingSetIsRefused()
+    {
+        string path = Path.Combine(_dir, "data_batch_1.bin.gz");
+        using (var file = File.Create(path))
+        using (var gz = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            var records = new byte[CifarReader.RecordSize * 1000]; // label 0, black pixels: compresses to little
+            for (int i = 0; i < 61; i++) gz.Write(records);
+        }
+        var e = Assert.Throws<DatasetFormatException>(() => CifarReader.ReadBatch(path))!;
+        Assert.That(e.Message, Does.Contain(path).And.Contain("holds more than 60000 records"));
+    }
+
+    // A corrupt gzip trailer (ISIZE) claimed ~4 GB: the buffer it sized was allocated before reading.
+    // Now the hint is capped by deflate's ~1032:1 bound on the file's size, and the inflater's length
+    // check refuses the file as corrupt.
+    [Test]
+    public void ACifarGzipWhoseTrailerClaimsGigabytesIsRefusedAtOnce()
+    {
+        var content = new byte[2 * CifarReader.RecordSize];
+        new Random(5).NextBytes(content);
+        content[0] = 3;
+        content[CifarReader.RecordSize] = 7;
+        var buffer = new MemoryStream();
+        using (var gz = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            gz.Write(content);
+        byte[] bytes = buffer.ToArray();
+        bytes.AsSpan(bytes.Length - 4).Fill(0xFF); // ISIZE = 2³² − 1; the deflate data and CRC stay valid
+        string path = Write("test_batch.bin.gz", bytes);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        var e = Assert.Throws<DatasetFormatException>(() => CifarReader.ReadBatch(path))!;
+        Assert.That(e.Message, Does.StartWith($"{path}: corrupt or truncated gzip file"));
+        Assert.That(GC.GetTotalAllocatedBytes(precise: true) - before, Is.LessThan(32L << 20), "no buffer of the size the trailer claims");
+    }
+
     // A duplicate key (ArgumentException from JsonNode) and a value of the wrong JSON kind (InvalidOperationException).
     [TestCase("{\"name\":\"c4\",\"input\":[1,28,28],\"classes\":10,\"layers\":[{\"type\":\"conv2d\",\"out_channels\":64,\"kernel\":8,\"stnnels\":64,\"kernel\":8,\"stribias\":true},{\"type\":\"flatten\"},{\"type\":\"linear\",\"out_features\":10,\"bias\":true}]}")]
     [TestCase("{\"oame\":\"c4\",\"input\":[1,28,28],\"classes\":10,\"layers\":[{\"type\":\"conv2d\",\"out_channels\":64,\"kernel\":8,\"stride\":2,\"padding\":\"same\",\"bias\":true},{\"type\":[1,28,28],\"classes\":10,\"layers\":\"linear\"}]}")]
