@@ -1,6 +1,8 @@
 // A few end-to-end checks through the public C ABI (advcore.h): contexts on both CPU
 // backends, tensor round trips, the two backends agreeing through the ABI, and the error
 // contract (status code plus a message naming the operand).
+#include <unistd.h>
+
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -149,4 +151,23 @@ TEST(abi_invalid_handles_and_sizes) {
   CHECK_STATUS(ac_tensor_create(ctx.ctx, AC_F32, 0, shape, &huge), AC_ERR_INVALID_ARGUMENT);
   CHECK_STATUS(ac_tensor_create(ctx.ctx, AC_F32, 2, shape, nullptr), AC_ERR_INVALID_ARGUMENT);
   CHECK(std::strlen(ac_last_error()) > 0);
+}
+
+// Linux grants a block larger than the machine (overcommit) and kills the process when its pages
+// are touched; the host allocator refuses such a block up front, with a message, so the caller
+// can take a smaller batch. 95 % of physical memory is over the allocator's ceiling of 90 %.
+TEST(abi_a_block_larger_than_the_machine_is_out_of_memory) {
+  Context ctx(0);
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  CHECK(pages > 0 && page > 0);
+  int64_t floats = static_cast<int64_t>(static_cast<double>(pages) * static_cast<double>(page) * 0.95 / 4);
+  int64_t shape[1] = {floats};
+  ac_tensor* big = nullptr;
+  CHECK_STATUS(ac_tensor_create(ctx.ctx, AC_F32, 1, shape, &big), AC_ERR_OUT_OF_MEMORY);
+  CHECK(big == nullptr);
+  CHECK_MSG(last_error_mentions("does not fit") && last_error_mentions("use a smaller batch"), "%s", ac_last_error());
+  // The refusal leaves the context usable.
+  int64_t small[1] = {1024};
+  CHECK_STATUS(ac_tensor_create(ctx.ctx, AC_F32, 1, small, &big), AC_OK);
+  CHECK_STATUS(ac_tensor_destroy(big), AC_OK);
 }
