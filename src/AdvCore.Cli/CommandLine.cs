@@ -29,6 +29,7 @@ internal static class CommandLine
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(SmoothCommand.Create());
         root.Subcommands.Add(CertifyCommand.Create());
+        root.Subcommands.Add(MetricsCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
