@@ -30,6 +30,7 @@ internal static class CommandLine
         root.Subcommands.Add(SmoothCommand.Create());
         root.Subcommands.Add(CertifyCommand.Create());
         root.Subcommands.Add(MetricsCommand.Create());
+        root.Subcommands.Add(TransferCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
