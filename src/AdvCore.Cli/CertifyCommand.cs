@@ -13,7 +13,8 @@ namespace AdvCore.Cli;
 /// <summary>
 /// <c>advcore certify</c>: Cohen et al.'s CERTIFY per test image. One JSON line per image is
 /// appended to --out and flushed, so a stopped run resumes where it stopped (the lines already
-/// there are kept; a torn last line is dropped). Then certified accuracy at radii, and a PNG.
+/// there are kept; a torn last line is dropped). SIGINT/SIGTERM stop after the current image and
+/// print the command that continues (the same one). Then certified accuracy at radii, and a PNG.
 /// </summary>
 internal static class CertifyCommand
 {
@@ -50,6 +51,8 @@ internal static class CertifyCommand
             int first = parse.GetValue(start), total = parse.GetValue(count);
             CommonOptions.Check(first >= 0 && total >= 1, "--start must be >= 0 and --count >= 1");
             string path = parse.GetValue(output)!;
+            OutputPaths.ProbeFiles(("--out", path), ("--chart", parse.GetValue(chart)));
+            Interruption.Graceful();
             using var context = CommonOptions.CreateContext(parse.GetValue(device)!, parse.GetValue(threads));
             using var loaded = ModelFile.Load(parse.GetValue(model)!, context);
             var test = DatasetCatalog.Load(DatasetCatalog.Normalize(parse.GetValue(dataset)!), DatasetSplit.Test, parse.GetValue(data));
@@ -60,9 +63,13 @@ internal static class CertifyCommand
                 new SmoothingOptions { Sigma = s, Samples = 1, MaxBatch = parse.GetValue(batch), Seed = parse.GetValue(seed) });
             using var x = Tensor.Zeros(context, [1, .. test.Shape.Select(v => (long)v)]);
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            int fresh = 0;
-            using (var writer = new StreamWriter(path, append: true))
-                for (int i = first; i < first + total; i++)
+            int Done() => done.Count(d => d.Key >= first && d.Key < first + total);
+            int fresh = ProgressLine.Run("certify", update =>
+            {
+                Action<double, string> report = parse.GetValue(quiet) ? (_, _) => { } : update;
+                int certified = 0;
+                using var writer = new StreamWriter(path, append: true);
+                for (int i = first; i < first + total && !Interruption.Requested; i++)
                 {
                     if (done.ContainsKey(i)) continue;
                     x.CopyFrom(test.Image(i));
@@ -76,12 +83,18 @@ internal static class CertifyCommand
                     writer.WriteLine(JsonSerializer.Serialize(line));
                     writer.Flush();
                     done[i] = line;
-                    fresh++;
-                    if (!parse.GetValue(quiet))
-                        Console.Error.Write(string.Create(CultureInfo.InvariantCulture,
-                            $"\rcertified {done.Count(d => d.Key >= first && d.Key < first + total)}/{total}, {fresh * nn / clock.Elapsed.TotalSeconds:F0} samples/s   "));
+                    certified++;
+                    report((double)Done() / total, string.Create(CultureInfo.InvariantCulture,
+                        $"{Done()}/{total} images, {certified * nn / clock.Elapsed.TotalSeconds:F0} samples/s"));
                 }
-            if (!parse.GetValue(quiet)) Console.Error.WriteLine();
+                return certified;
+            });
+            if (Interruption.Requested && Done() < total)
+            {
+                Console.WriteLine($"interrupted after {Done()} of {total} images: their certificates are in {path}");
+                Console.WriteLine($"continue with: {Interruption.ResumeCommand(addFlag: false)}");
+                return ExitCodes.Interrupted;
+            }
             var lines = done.Where(d => d.Key >= first && d.Key < first + total).Select(d => d.Value).ToList();
             var certs = lines.Select(l => new Certificate(l.Predicted, l.TopCount, l.N, l.LowerBound, l.Radius)).ToList();
             double[] acc = Certification.CertifiedAccuracy(certs, [.. lines.Select(l => l.Label)], ReportRadii);

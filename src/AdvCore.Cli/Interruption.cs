@@ -42,12 +42,15 @@ internal sealed class Interruption : IDisposable
         if (s_current is { } current) current._graceful = true;
     }
 
-    /// <summary>The command line that continues the run: the same arguments plus <c>--resume</c>.</summary>
-    public static string ResumeCommand()
+    /// <summary>
+    /// The command line that continues the run: the same arguments plus <c>--resume</c> (without
+    /// <paramref name="addFlag"/>: the same arguments, for commands that resume by themselves).
+    /// </summary>
+    public static string ResumeCommand(bool addFlag = true)
     {
         var args = s_current?._args ?? [];
         var words = args.Select(Quote).ToList();
-        if (!args.Contains("--resume", StringComparer.Ordinal)) words.Add("--resume");
+        if (addFlag && !args.Contains("--resume", StringComparer.Ordinal)) words.Add("--resume");
         return "advcore " + string.Join(' ', words);
     }
 

@@ -26,6 +26,44 @@ public class SmoothingCliTests() : TinyModelCliTest("advcore-smoothing-cli-")
     }
 
     [Test]
+    public void AnInterruptedCertifyKeepsItsLinesAndTheSameCommandFinishesIt()
+    {
+        string whole = Path.Combine(Dir, "cert-whole.jsonl"), parts = Path.Combine(Dir, "cert-parts.jsonl");
+        string[] Args(string jsonl) => ["certify", "--model", Model(), "--data", Data, "--sigma", "0.25", "--n", "300", "--n0", "20", "--count", "6", "--out", jsonl];
+        var reference = CliRunner.Run(Args(whole));
+        Assert.That(reference.Code, Is.Zero, reference.Error);
+
+        var stopped = CliRunner.RunInterrupted("2/6 images", Args(parts));
+        Assert.That(stopped.Code, Is.EqualTo(130), stopped.Error);
+        Assert.That(stopped.Out, Does.Contain("interrupted after 2 of 6 images").And.Contain("continue with: advcore certify"));
+        Assert.That(stopped.Out, Does.Not.Contain("--resume"), "certify resumes from its own --out");
+        Assert.That(File.ReadAllLines(parts), Has.Length.EqualTo(2), "the image after the signal is not started");
+
+        var resumed = CliRunner.Run(Args(parts));
+        Assert.That(resumed.Code, Is.Zero, resumed.Error);
+        Assert.That(File.ReadAllLines(parts).Select(WithoutTiming), Is.EqualTo(File.ReadAllLines(whole).Select(WithoutTiming)),
+                    "the same certificates as an uninterrupted run (noise drawn per image)");
+        Assert.That(resumed.Out.Split('\n').Last(l => l.Contains("certified accuracy")),
+                    Is.EqualTo(reference.Out.Split('\n').Last(l => l.Contains("certified accuracy"))));
+    }
+
+    [Test]
+    public void CertifyRefusesAnUnwritableChartBeforeWork()
+    {
+        string blocker = Path.Combine(Dir, "plain-file");
+        File.WriteAllText(blocker, "x");
+        string jsonl = Path.Combine(Dir, "never-written.jsonl");
+        var (code, _, error) = CliRunner.Run("certify", "--model", Model(), "--data", Data, "--sigma", "0.25", "--n", "100", "--count", "1",
+                                             "--out", jsonl, "--chart", Path.Combine(blocker, "c.png"));
+        Assert.That(code, Is.EqualTo(3), error);
+        Assert.That(error, Does.Contain("--chart").And.Contain("is a file, not a folder"));
+        Assert.That(File.Exists(jsonl), Is.False, "refused before the first certificate");
+    }
+
+    // A certificate line less its wall-time field.
+    private static string WithoutTiming(string line) => System.Text.RegularExpressions.Regex.Replace(line, "\"Seconds\":[^,}]*", "");
+
+    [Test]
     public void SmoothEvalReportsCleanAndAttackedAccuracy()
     {
         var (code, output, error) = CliRunner.Run("smooth", "eval", "--model", Model(), "--data", Data, "--sigma", "0.1", "--samples", "3",
