@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AdvCore.Attacks;
 using AdvCore.Data;
+using AdvCore.Defenses;
 using AdvCore.Evaluation;
 using AdvCore.Models;
 
@@ -43,13 +44,14 @@ internal static class AttackCommand
         var csv = new Option<string?>("--csv") { Description = "Also write the operating characteristic P(D) as CSV" };
         var chart = new Option<string?>("--chart") { Description = "Also write the operating characteristic as PNG" };
         var grid = new Option<string?>("--grid") { Description = "Also write a PNG grid of 8 originals, adversarials and perturbations" };
+        var squeeze = CommonOptions.Squeeze();
         var resume = new Option<bool>("--resume") { Description = "Continue the interrupted run whose partial record is at --out (same options)" };
         var data = CommonOptions.Data();
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
 
         var command = new Command("attack", "Attack a model on the first N test images and write the result record\n\n" + AttacksCommand.HelpTable());
-        foreach (var o in new Option[] { model, dataset, attack, iterations, target, targetSeed, margin, count, start, batch, noQuantize, parameters, output, saveImages, csv, chart, grid, resume, data, device, threads })
+        foreach (var o in new Option[] { model, dataset, attack, iterations, target, targetSeed, margin, count, start, batch, noQuantize, parameters, output, saveImages, csv, chart, grid, squeeze, resume, data, device, threads })
             command.Options.Add(o);
 
         command.SetAction(parse =>
@@ -77,17 +79,18 @@ internal static class AttackCommand
             using var loaded = ModelFile.Load(modelPath, context);
             var test = DatasetCatalog.Load(datasetName, DatasetSplit.Test, parse.GetValue(data), log: new Progress<string>(Console.WriteLine));
             var slice = AttackSetup.Slice(test, first, n);
-            var classifier = new NetworkClassifier(loaded.Network);
+            var classifier = CommonOptions.Defend(new NetworkClassifier(loaded.Network), parse.GetValue(squeeze));
+            using var defense = classifier as TransformedClassifier;
             AttackSetup.CheckShape(classifier, slice, modelPath);
 
-            string modelName = Path.GetFileName(modelPath);
+            string modelName = Path.GetFileName(modelPath) + (defense is null ? "" : $" + {defense.Name}");
             var partial = parse.GetValue(resume) ? PartialRun.Load(outPath, attackInstance, null, datasetName, modelName, slice, first) : null;
             if (partial is { } p) Console.WriteLine($"resuming {outPath}: {p.Record.Count} of {n} images done");
             else if (parse.GetValue(resume)) Console.WriteLine($"no partial record at {outPath}: starting from the first image");
             int keep = imagesPath is not null ? int.MaxValue : gridPath is not null ? 8 : 0;
             var cost = attackInstance.Cost(classifier.Classes, slice.Shape.Aggregate(1L, (a, b) => a * b));
             Console.WriteLine($"{attackInstance.Name} ({cost.Gradients} grads + {cost.Forwards} forwards per image at most, {targets.Describe()}, {(attackInstance.Options.Quantize ? "quantized" : "real-valued")}) " +
-                              $"against {loaded.Architecture.Name} on {datasetName} test images {first}..{first + n - 1}");
+                              $"against {loaded.Architecture.Name}{(defense is null ? "" : $" defended by {defense.Name} (BPDA gradients)")} on {datasetName} test images {first}..{first + n - 1}");
             var run = AttackSetup.Run(classifier, attackInstance, slice, first, parse.GetValue(batch), datasetName, modelName,
                                       null, keep, $"{attackInstance.Name} {attackInstance.Iterations}", targets, marginValue, partial, partialOk: true);
             var record = run.Record;

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using AdvCore.Attacks;
 using AdvCore.Data;
+using AdvCore.Defenses;
 using AdvCore.Evaluation;
 using AdvCore.IO;
 using AdvCore.Models;
@@ -8,7 +10,7 @@ using Spectre.Console;
 
 namespace AdvCore.Cli;
 
-/// <summary><c>advcore eval</c>: clean test accuracy, per-class accuracy and the confusion matrix.</summary>
+/// <summary><c>advcore eval</c>: clean test accuracy, per-class accuracy and the confusion matrix (of the model, or of it defended by --squeeze transforms).</summary>
 internal static class EvalCommand
 {
     public static Command Create()
@@ -18,11 +20,12 @@ internal static class EvalCommand
         var json = new Option<string?>("--json") { Description = "Also write the report as JSON to this file" };
         var count = new Option<int>("--count") { Description = "Evaluate the first N test images (0 = all)", DefaultValueFactory = _ => 0 };
         var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => 500 };
+        var squeeze = CommonOptions.Squeeze();
         var data = CommonOptions.Data();
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var command = new Command("eval", "Evaluate a model on a dataset's test split");
-        foreach (var o in new Option[] { model, dataset, json, count, batch, data, device, threads }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, dataset, json, count, batch, squeeze, data, device, threads }) command.Options.Add(o);
 
         command.SetAction(parse =>
         {
@@ -34,9 +37,15 @@ internal static class EvalCommand
             using var loaded = ModelFile.Load(parse.GetValue(model)!, context);
             var test = DatasetCatalog.Load(datasetName, DatasetSplit.Test, parse.GetValue(data), log: new Progress<string>(Console.WriteLine));
             if (n > 0) test = test.Take(0, Math.Min(n, test.Count));
+            var defended = CommonOptions.Defend(new NetworkClassifier(loaded.Network), parse.GetValue(squeeze));
             var report = ProgressLine.Run("evaluating", update =>
-                Evaluator.Evaluate(loaded.Network, test, parse.GetValue(batch), new Progress<(int Done, int Total)>(p => update((double)p.Done / p.Total, $"{p.Done}/{p.Total}"))));
-            Print(report, loaded.Architecture.Name);
+            {
+                var progress = new Progress<(int Done, int Total)>(p => update((double)p.Done / p.Total, $"{p.Done}/{p.Total}"));
+                return defended is TransformedClassifier squeezed
+                    ? Evaluator.Evaluate(squeezed, test, parse.GetValue(batch), progress)
+                    : Evaluator.Evaluate(loaded.Network, test, parse.GetValue(batch), progress);
+            });
+            Print(report, loaded.Architecture.Name + (defended is TransformedClassifier t ? $" + {t.Name}" : ""));
             if (parse.GetValue(json) is { } path)
             {
                 AtomicFile.WriteText(path, report.WithRun(Invocation.Stamp(report.Run)).ToJson());

@@ -48,4 +48,31 @@ public static class Evaluator
         }
         return new ClassificationReport(data.Name, confusion, clock.Elapsed.TotalSeconds) { Run = RunProvenance.Capture(network.Context) };
     }
+
+    /// <summary>
+    /// Predicts every image of <paramref name="data"/> with any classifier (argmax of its logits,
+    /// lowest class on ties), e.g. a defended one, <paramref name="batchSize"/> at a time.
+    /// </summary>
+    public static ClassificationReport Evaluate(Attacks.IClassifier classifier, LabeledImages data, int batchSize = 500, IProgress<(int Done, int Total)>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(classifier);
+        ArgumentNullException.ThrowIfNull(data);
+        if (batchSize < 1) throw new InvalidArgumentException($"batch size must be >= 1 (got {batchSize})");
+        if (!data.Shape.SequenceEqual(classifier.InputShape))
+            throw new ShapeMismatchException($"{data.Name} images are [{string.Join("x", data.Shape)}], the model takes [{string.Join("x", classifier.InputShape)}]");
+        if (data.Classes > classifier.Classes)
+            throw new ShapeMismatchException($"{data.Name} has {data.Classes} classes, the model outputs {classifier.Classes}");
+        var clock = Stopwatch.StartNew();
+        var confusion = new long[classifier.Classes, classifier.Classes];
+        var labels = data.Labels.Span;
+        float[] pixels = data.Pixels.ToArray();
+        for (int start = 0; start < data.Count; start += batchSize)
+        {
+            int n = Math.Min(batchSize, data.Count - start);
+            int[] predicted = TransferEvaluation.Predict(classifier, pixels.AsSpan(start * data.ImageSize, n * data.ImageSize).ToArray(), n, n);
+            for (int i = 0; i < n; i++) confusion[labels[start + i], predicted[i]]++;
+            progress?.Report((start + n, data.Count));
+        }
+        return new ClassificationReport(data.Name, confusion, clock.Elapsed.TotalSeconds) { Run = RunProvenance.Capture(classifier.Context) };
+    }
 }
