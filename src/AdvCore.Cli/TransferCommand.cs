@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using AdvCore.Attacks;
 using AdvCore.Data;
+using AdvCore.Defenses;
 using AdvCore.Evaluation;
 using AdvCore.IO;
 using AdvCore.Models;
@@ -31,12 +32,16 @@ internal static class TransferCommand
         var count = new Option<int>("--count") { Description = "Test images from --start", DefaultValueFactory = _ => 1000 };
         var start = new Option<int>("--start") { Description = "Index of the first test image", DefaultValueFactory = _ => 0 };
         var batch = CommonOptions.AttackBatch();
+        var targetSqueeze = new Option<string[]>("--target-squeeze")
+        {
+            Description = "Defend every target with input transforms (bit-depth:B, median:K; repeatable): the oblivious attack on that defense",
+        };
         var json = new Option<string?>("--json") { Description = "Also write the table as JSON to this file" };
         var data = CommonOptions.Data();
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var command = new Command("transfer", "Black-box transfer: craft adversarial images on one model, judge them on others");
-        foreach (var o in new Option[] { source, targets, dataset, attack, iterations, parameters, noQuantize, count, start, batch, json, data, device, threads })
+        foreach (var o in new Option[] { source, targets, dataset, attack, iterations, parameters, noQuantize, count, start, batch, targetSqueeze, json, data, device, threads })
             command.Options.Add(o);
 
         command.SetAction(parse =>
@@ -57,12 +62,21 @@ internal static class TransferCommand
             using var context = CommonOptions.CreateContext(parse.GetValue(device)!, parse.GetValue(threads));
             string sourcePath = parse.GetValue(source)!;
             var loaded = new List<LoadedModel>();
+            var defenses = new List<TransformedClassifier>();
             try
             {
                 string[] paths = [sourcePath, .. targetPaths];
                 foreach (string path in paths) loaded.Add(ModelFile.Load(path, context));
                 var names = Names(paths);
-                var models = loaded.Select((m, i) => new TransferTarget(names[i], new NetworkClassifier(m.Network))).ToList();
+                string[]? squeeze = parse.GetValue(targetSqueeze);
+                var models = new List<TransferTarget>();
+                for (int i = 0; i < loaded.Count; i++)
+                {
+                    var bare = new NetworkClassifier(loaded[i].Network);
+                    var judge = i == 0 ? bare : CommonOptions.Defend(bare, squeeze);
+                    if (judge is TransformedClassifier defended) defenses.Add(defended);
+                    models.Add(new TransferTarget(judge is TransformedClassifier d ? $"{names[i]} + {d.Name}" : names[i], judge));
+                }
                 var test = AttackSetup.Slice(DatasetCatalog.Load(datasetName, DatasetSplit.Test, parse.GetValue(data), log: new Progress<string>(Console.WriteLine)), first, n);
                 Console.WriteLine($"{attackInstance.Name} crafted on {models[0].Name} ({loaded[0].Architecture.Name}), judged on {targetPaths.Length} model(s): {datasetName} test images {first}..{first + n - 1}");
                 var report = ProgressLine.Run($"{attackInstance.Name} {attackInstance.Iterations} on the source", update =>
@@ -83,6 +97,7 @@ internal static class TransferCommand
             }
             finally
             {
+                foreach (var d in defenses) d.Dispose();
                 foreach (var m in loaded) m.Dispose();
             }
         });

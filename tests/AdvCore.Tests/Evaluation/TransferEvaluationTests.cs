@@ -165,6 +165,16 @@ public class TransferCliTests() : TinyModelCliTest("advcore-transfer-cli-")
         Assert.That(doc.RootElement.GetProperty("run").GetProperty("command").GetString(), Does.Contain("transfer"));
     }
 
+    [Test]
+    public void TargetSqueezeJudgesWithTheDefendedTargets()
+    {
+        string model = Model();
+        var (code, output, error) = CliRunner.Run("transfer", "--source-model", model, "--target-model", model, "--target-squeeze", "bit-depth:1",
+                                                  "--dataset", "mnist", "--attack", "fgsm", "--param", "epsilons=0.2", "--count", "12", "--data", Data);
+        Assert.That(code, Is.EqualTo(0), error + output);
+        Assert.That(output, Does.Contain("tiny.safetensors + bit-depth:1"));
+    }
+
     [TestCase(new[] { "--count", "0" }, "--count must be >= 1")]
     [TestCase(new[] { "--attack", "nope" }, "unknown attack 'nope'")]
     [TestCase(new[] { "--target-model", "/nonexistent/t.safetensors" }, "/nonexistent/t.safetensors: no such file")]
