@@ -79,13 +79,22 @@ internal static class TransferCommand
                 }
                 var test = AttackSetup.Slice(DatasetCatalog.Load(datasetName, DatasetSplit.Test, parse.GetValue(data), log: new Progress<string>(Console.WriteLine)), first, n);
                 Console.WriteLine($"{attackInstance.Name} crafted on {models[0].Name} ({loaded[0].Architecture.Name}), judged on {targetPaths.Length} model(s): {datasetName} test images {first}..{first + n - 1}");
-                var report = ProgressLine.Run($"{attackInstance.Name} {attackInstance.Iterations} on the source", update =>
-                    TransferEvaluation.Evaluate(models[0], models.Skip(1).ToList(), attackInstance, test, new AttackRunnerOptions
-                    {
-                        BatchSize = b, UpperDistortion = Budgets.UpperDistortion(datasetName), Dataset = datasetName,
-                        Progress = p => update((double)p.Processed / p.Total,
-                            string.Create(CultureInfo.InvariantCulture, $"{p.Processed}/{p.Total} images, P_suc {p.SuccessRate:F3}")),
-                    }, first, cancel: Interruption.Token));
+                TransferReport report;
+                try
+                {
+                    report = ProgressLine.Run($"{attackInstance.Name} {attackInstance.Iterations} on the source", update =>
+                        TransferEvaluation.Evaluate(models[0], models.Skip(1).ToList(), attackInstance, test, new AttackRunnerOptions
+                        {
+                            BatchSize = b, UpperDistortion = Budgets.UpperDistortion(datasetName), Dataset = datasetName,
+                            Progress = p => update((double)p.Processed / p.Total,
+                                string.Create(CultureInfo.InvariantCulture, $"{p.Processed}/{p.Total} images, P_suc {p.SuccessRate:F3}")),
+                        }, first, cancel: Interruption.Token));
+                }
+                catch (OperationCanceledException e) when (Interruption.Requested)
+                {
+                    Console.WriteLine($"{e.Message}: nothing written (a transfer run is not resumable; run the command again)");
+                    return ExitCodes.Interrupted;
+                }
                 Console.WriteLine($"source {report.Attack}: {AttackSetup.Summary(report.Source)}");
                 foreach (string line in Table(report)) Console.WriteLine(line);
                 if (jsonPath is not null)

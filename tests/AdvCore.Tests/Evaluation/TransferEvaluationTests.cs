@@ -175,6 +175,17 @@ public class TransferCliTests() : TinyModelCliTest("advcore-transfer-cli-")
         Assert.That(output, Does.Contain("tiny.safetensors + bit-depth:1"));
     }
 
+    [Test]
+    public void AnInterruptedTransferWritesNothingAndSaysSo()
+    {
+        string model = Model(), json = Path.Combine(Dir, "interrupted.json");
+        var (code, output, error) = CliRunner.RunInterrupted("5/12 images", "transfer", "--source-model", model, "--target-model", model,
+            "--dataset", "mnist", "--attack", "fgsm", "--param", "epsilons=0.2", "--count", "12", "--batch", "5", "--json", json, "--data", Data);
+        Assert.That(code, Is.EqualTo(130), error + output);
+        Assert.That(output, Does.Contain("transfer: interrupted after 5 of 12 images: nothing written"));
+        Assert.That(File.Exists(json), Is.False);
+    }
+
     [TestCase(new[] { "--count", "0" }, "--count must be >= 1")]
     [TestCase(new[] { "--attack", "nope" }, "unknown attack 'nope'")]
     [TestCase(new[] { "--target-model", "/nonexistent/t.safetensors" }, "/nonexistent/t.safetensors: no such file")]
