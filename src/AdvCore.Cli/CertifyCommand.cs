@@ -63,11 +63,11 @@ internal static class CertifyCommand
                 new SmoothingOptions { Sigma = s, Samples = 1, MaxBatch = parse.GetValue(batch), Seed = parse.GetValue(seed) });
             using var x = Tensor.Zeros(context, [1, .. test.Shape.Select(v => (long)v)]);
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            int Done() => done.Count(d => d.Key >= first && d.Key < first + total);
+            int resumed = done.Keys.Count(k => k >= first && k < first + total), certified = 0;
+            int Done() => resumed + certified;
             int fresh = ProgressLine.Run("certify", update =>
             {
                 Action<double, string> report = parse.GetValue(quiet) ? (_, _) => { } : update;
-                int certified = 0;
                 using var writer = new StreamWriter(path, append: true);
                 for (int i = first; i < first + total && !Interruption.Requested; i++)
                 {

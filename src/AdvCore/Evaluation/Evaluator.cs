@@ -11,12 +11,7 @@ public static class Evaluator
     public static ClassificationReport Evaluate(Network network, LabeledImages data, int batchSize = 500, IProgress<(int Done, int Total)>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(network);
-        ArgumentNullException.ThrowIfNull(data);
-        if (batchSize < 1) throw new InvalidArgumentException($"batch size must be >= 1 (got {batchSize})");
-        if (!data.Shape.SequenceEqual(network.InputShape))
-            throw new ShapeMismatchException($"{data.Name} images are [{string.Join("x", data.Shape)}], the network takes [{string.Join("x", network.InputShape)}]");
-        if (data.Classes > network.OutputClasses)
-            throw new ShapeMismatchException($"{data.Name} has {data.Classes} classes, the network outputs {network.OutputClasses}");
+        CheckFits(data, batchSize, network.InputShape, network.OutputClasses, "network");
 
         var clock = Stopwatch.StartNew();
         int k = network.OutputClasses;
@@ -56,23 +51,27 @@ public static class Evaluator
     public static ClassificationReport Evaluate(Attacks.IClassifier classifier, LabeledImages data, int batchSize = 500, IProgress<(int Done, int Total)>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(classifier);
-        ArgumentNullException.ThrowIfNull(data);
-        if (batchSize < 1) throw new InvalidArgumentException($"batch size must be >= 1 (got {batchSize})");
-        if (!data.Shape.SequenceEqual(classifier.InputShape))
-            throw new ShapeMismatchException($"{data.Name} images are [{string.Join("x", data.Shape)}], the model takes [{string.Join("x", classifier.InputShape)}]");
-        if (data.Classes > classifier.Classes)
-            throw new ShapeMismatchException($"{data.Name} has {data.Classes} classes, the model outputs {classifier.Classes}");
+        CheckFits(data, batchSize, classifier.InputShape, classifier.Classes, "model");
         var clock = Stopwatch.StartNew();
         var confusion = new long[classifier.Classes, classifier.Classes];
         var labels = data.Labels.Span;
-        float[] pixels = data.Pixels.ToArray();
         for (int start = 0; start < data.Count; start += batchSize)
         {
             int n = Math.Min(batchSize, data.Count - start);
-            int[] predicted = TransferEvaluation.Predict(classifier, pixels.AsSpan(start * data.ImageSize, n * data.ImageSize).ToArray(), n, n);
+            int[] predicted = ClassifierPredictions.Predict(classifier, data.Pixels.Span.Slice(start * data.ImageSize, n * data.ImageSize), n, n);
             for (int i = 0; i < n; i++) confusion[labels[start + i], predicted[i]]++;
             progress?.Report((start + n, data.Count));
         }
         return new ClassificationReport(data.Name, confusion, clock.Elapsed.TotalSeconds) { Run = RunProvenance.Capture(classifier.Context) };
+    }
+
+    private static void CheckFits(LabeledImages data, int batchSize, IReadOnlyList<int> inputShape, int classes, string what)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (batchSize < 1) throw new InvalidArgumentException($"batch size must be >= 1 (got {batchSize})");
+        if (!data.Shape.SequenceEqual(inputShape))
+            throw new ShapeMismatchException($"{data.Name} images are [{string.Join("x", data.Shape)}], the {what} takes [{string.Join("x", inputShape)}]");
+        if (data.Classes > classes)
+            throw new ShapeMismatchException($"{data.Name} has {data.Classes} classes, the {what} outputs {classes}");
     }
 }

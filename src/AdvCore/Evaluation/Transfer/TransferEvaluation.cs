@@ -53,8 +53,8 @@ public static class TransferEvaluation
         for (int t = 0; t < judges.Count; t++)
         {
             cancel.ThrowIfCancellationRequested();
-            int[] before = Predict(judges[t].Model, clean, images.Count, options.BatchSize);
-            int[] after = Predict(judges[t].Model, attacked, images.Count, options.BatchSize);
+            int[] before = ClassifierPredictions.Predict(judges[t].Model, clean, images.Count, options.BatchSize);
+            int[] after = ClassifierPredictions.Predict(judges[t].Model, attacked, images.Count, options.BatchSize);
             int cleanCorrect = 0, transferable = 0, transferred = 0, adversarialCorrect = 0;
             for (int i = 0; i < images.Count; i++)
             {
@@ -73,29 +73,6 @@ public static class TransferEvaluation
             Dataset = images.Name, Attack = run.Record.Label, Source = run.Record, Rows = rows, Seconds = clock.Elapsed.TotalSeconds,
             Run = RunProvenance.Capture(source.Model.Context),
         };
-    }
-
-    /// <summary>Argmax of <paramref name="model"/>'s logits for <paramref name="count"/> images (lowest class on ties), in batches.</summary>
-    internal static int[] Predict(IClassifier model, float[] pixels, int count, int batchSize)
-    {
-        int d = pixels.Length / count;
-        long[] dims = [0, .. model.InputShape.Select(v => (long)v)];
-        var predictions = new int[count];
-        for (int start = 0; start < count; start += batchSize)
-        {
-            int n = Math.Min(batchSize, count - start);
-            dims[0] = n;
-            using var x = Tensor.FromArray(model.Context, pixels[(start * d)..((start + n) * d)], dims);
-            float[] logits = model.Logits(x).ToArray(); // the classifier's tensor: not ours to dispose
-            int k = logits.Length / n;
-            for (int i = 0; i < n; i++)
-            {
-                int best = 0;
-                for (int c = 1; c < k; c++) if (logits[i * k + c] > logits[i * k + best]) best = c;
-                predictions[start + i] = best;
-            }
-        }
-        return predictions;
     }
 
     private static void CheckFits(TransferTarget model, LabeledImages images)
