@@ -676,6 +676,46 @@ AC_API ac_status ac_smooth_clip_masks(ac_context* ctx, const ac_tensor* x, const
                                       float eps, ac_tensor* m0, ac_tensor* m1, ac_tensor* a0,
                                       ac_tensor* a1, ac_tensor* outside);
 
+/* ---------------------------------------------------------------- Nearest neighbours
+ * Exact k-NN of row vectors against a codebook (the quantizer of patch replacement, k-means
+ * assignment), and the two helpers around it. Reference kernels: src/cpu/reference_knn.h.
+ *
+ * Distances are squared L2, sum_j (q_j - c_j)^2, accumulated in double over direct differences
+ * and rounded once to float; that float is what is reported and what is sorted: each output row
+ * lists its k neighbours by ascending distance, equal distances by ascending codebook index (so an
+ * exact duplicate codebook row never displaces the first copy). Backends may rank candidates by a
+ * cheaper formula first (the fast CPU kernel: ||q||^2 - 2 q.c + ||c||^2 by BLAS over tiles of
+ * queries x codebook rows; CUDA: float direct differences), keep the best k + 4 of that ranking
+ * and recompute those exactly before the final sort, so the reported distances are always exact
+ * and a ranking error can only swap (or drop, at the k-th place) neighbours whose distances differ
+ * by a few float roundings of ||q||^2 + ||c||^2. */
+
+/* Exact k nearest neighbours in squared L2 of each query row among the codebook rows.
+ * queries f32 [N, d], codebook f32 [K, d], codebook_sq_norms f32 [K] (= ||c_j||^2: the caller
+ * computes it once per codebook with ac_row_sq_norms; backends that rank by the BLAS formula use
+ * it, so a wrong one can only make the ranking, never the reported distances, wrong);
+ * k in 1..min(K, 64); out indices i32 [N, k] and distances f32 [N, k] (squared L2), each row
+ * sorted by ascending distance, ties to the lower codebook index. distances must not share memory
+ * with an input. With value checks on (ac_context_set_value_checks) queries and codebook must be
+ * finite (AC_ERR_NON_FINITE otherwise; a device read on CUDA); with them off, a NaN distance ranks
+ * as +infinity and every index written is still in 0..K-1. Bad shapes or dtypes are AC_ERR_SHAPE,
+ * a bad k AC_ERR_INVALID_ARGUMENT, each naming the operand. */
+AC_API ac_status ac_knn(ac_context* ctx, const ac_tensor* queries, const ac_tensor* codebook,
+                        const ac_tensor* codebook_sq_norms, int32_t k, ac_tensor* indices,
+                        ac_tensor* distances);
+
+/* out[i] = sum_j x[i, j]^2 (accumulated in double, rounded to float) for x f32 [N, d]; out f32
+ * [N]; out must not share memory with x. */
+AC_API ac_status ac_row_sq_norms(ac_context* ctx, const ac_tensor* x, ac_tensor* out);
+
+/* out[i, :] = table[indices[i], :]: table f32 [K, d], indices i32 [N], out f32 [N, d] (exact
+ * copies; out must not share memory with table). With value checks on, every index must be in
+ * 0..K-1, else AC_ERR_LABEL_RANGE with a message naming the first bad row (a device read on
+ * CUDA); with them off, a row whose index is out of range is filled with NaN (never a read out of
+ * bounds). */
+AC_API ac_status ac_gather_rows(ac_context* ctx, const ac_tensor* table, const ac_tensor* indices,
+                                ac_tensor* out);
+
 /* ---------------------------------------------------------------- benchmarking */
 
 /* The CPU SGEMM rate the benchmarks quote convolution throughput against: the median over

@@ -104,6 +104,14 @@ struct CgProblem {
 // (so that the fast stencil needs no bounds checks).
 inline int64_t cg_work_per_system(int64_t h, int64_t w) { return 3 * (h * w + 2 * (w + 1)); }
 
+// k-NN (Backend::knn): the largest k, and how many candidates beyond k a backend that ranks by
+// an approximate distance keeps for the exact recomputation.
+constexpr int32_t kKnnMaxK = 64;
+constexpr int32_t kKnnSlack = 4;
+inline int32_t knn_candidates(int64_t K, int32_t k) {
+  return static_cast<int32_t>(K < k + kKnnSlack ? K : k + kKnnSlack);
+}
+
 enum class Loss : int32_t {
   CrossEntropy = 0,
   LogProbMargin = 1,
@@ -214,6 +222,20 @@ class Backend {
   virtual void smooth_clip_masks(int64_t n, int64_t d, const float* x, const float* r, float eps,
                                  float* m0, float* m1, float* a0, float* a1,
                                  int32_t* outside) = 0;
+
+  // ---- nearest neighbours (advcore.h, "Nearest neighbours"; reference kernels in
+  // src/cpu/reference_knn.h). Shapes, k and (with value checks on) finiteness and index ranges
+  // are checked by api_knn.cpp.
+  // indices/distances [n][k] <- the k nearest of the K codebook rows [K][d] to each query [n][d],
+  // by (exact float distance, index); 1 <= k <= min(K, kKnnMaxK).
+  virtual void knn(int64_t n, int64_t K, int64_t d, int32_t k, const float* queries,
+                   const float* codebook, const float* codebook_sq_norms, int32_t* indices,
+                   float* distances) = 0;
+  // out[i] <- sum_j x[i][j]^2 in double, rounded to float.
+  virtual void row_sq_norms(int64_t n, int64_t d, const float* x, float* out) = 0;
+  // out[i][:] <- table[indices[i]][:]; a row whose index is outside [0, K) becomes NaN.
+  virtual void gather_rows(int64_t n, int64_t K, int64_t d, const float* table,
+                           const int32_t* indices, float* out) = 0;
 
   // ---- fused attack steps (semantics in advcore.h, section "fused attack steps"; reference
   // kernels in src/cpu/attack_steps.h). `o` holds the shared operands (AttackRows: rows of

@@ -7,6 +7,7 @@
 #include "host_memory.h"
 #include "reference.h"
 #include "reference_smoothing.h"
+#include "reference_knn.h"
 
 namespace ac {
 namespace {
@@ -176,6 +177,19 @@ class CpuReferenceBackend final : public Backend {
   void smooth_clip_masks(int64_t n, int64_t d, const float* x, const float* r, float eps,
                          float* m0, float* m1, float* a0, float* a1, int32_t* outside) override {
     ref::smooth_clip_masks(n, d, x, r, eps, m0, m1, a0, a1, outside);
+  }
+
+  // Nearest neighbours: the plain kernels of reference_knn.h (every distance, then selection).
+  void knn(int64_t n, int64_t K, int64_t d, int32_t k, const float* queries, const float* codebook,
+           const float* /*codebook_sq_norms*/, int32_t* indices, float* distances) override {
+    ref::knn(n, K, d, k, queries, codebook, indices, distances);
+  }
+  void row_sq_norms(int64_t n, int64_t d, const float* x, float* out) override {
+    ref::row_sq_norms(n, d, x, out);
+  }
+  void gather_rows(int64_t n, int64_t K, int64_t d, const float* table, const int32_t* indices,
+                   float* out) override {
+    ref::gather_rows(n, K, d, table, indices, out);
   }
 
   // Fused attack steps: the host defaults of Backend (cpu/attack_steps.cpp), one thread.

@@ -663,6 +663,46 @@ class CudaBackend final : public Backend {
            eps, m0, m1, a0, a1, outside);
   }
 
+  // ---------------------------------------------------------------- nearest neighbours (knn.cu)
+
+  void knn(int64_t n, int64_t K, int64_t d, int32_t k, const float* queries, const float* codebook,
+           const float* /*codebook_sq_norms*/, int32_t* indices, float* distances) override {
+    if (n <= 0) return;
+    bind();
+    constexpr int64_t kKnnThreads = 128;   // AC_KNN_THREADS in knn.cu
+    constexpr int64_t kMinPartRows = 1024;  // a codebook part is worth a block from this size
+    const int m = knn_candidates(K, k);
+    const int64_t query_blocks = (n + kKnnThreads - 1) / kKnnThreads;
+    // Split the codebook into parts when the query blocks alone cannot fill the GPU.
+    const int64_t want = static_cast<int64_t>(gpu_.info->sms) * 4;
+    int64_t parts = query_blocks >= want ? 1 : (want + query_blocks - 1) / query_blocks;
+    parts = std::max<int64_t>(1, std::min({parts, K / kMinPartRows, int64_t{65535}}));
+    const size_t slots = static_cast<size_t>(parts * n * m);
+    Scratch cand_v(*this, slots * sizeof(float)), cand_i(*this, slots * sizeof(int32_t));
+    float* cv = static_cast<float*>(cand_v.get());
+    int32_t* ci = static_cast<int32_t*>(cand_i.get());
+    launch2d(k_.ac_knn_scan, "ac_knn_scan", block_grid(query_blocks), static_cast<unsigned>(parts),
+             static_cast<unsigned>(kKnnThreads), n, K, d, m, parts, queries, codebook, cv, ci);
+    const float* cvc = cv;
+    const int32_t* cic = ci;
+    const int kk = k;
+    launch(k_.ac_knn_finish, "ac_knn_finish", elementwise_grid(n), kThreads, n, d, kk, m, parts,
+           queries, codebook, cvc, cic, indices, distances);
+  }
+  void row_sq_norms(int64_t n, int64_t d, const float* x, float* out) override {
+    if (n <= 0) return;
+    bind();
+    launch(k_.ac_row_sq_norms, "ac_row_sq_norms", elementwise_grid(n), kThreads, n, d, x, out);
+  }
+  void gather_rows(int64_t n, int64_t K, int64_t d, const float* table, const int32_t* indices,
+                   float* out) override {
+    const int64_t total = n * d;
+    if (total <= 0) return;
+    bind();
+    launch(k_.ac_gather_rows, "ac_gather_rows", elementwise_grid(total), kThreads, n, K, d, table,
+           indices, out);
+  }
+
   // ---------------------------------------------------------------- fused attack steps
   // One block per sample (attack.cu); the ABI layer has checked every operand.
 

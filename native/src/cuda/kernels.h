@@ -28,4 +28,6 @@
   /* smoothing.cu */                                                                         \
   X(ac_graph_degrees) X(ac_graph_weights) X(ac_laplacian_apply) X(ac_cg_solve)               \
   /* lowpass.cu */                                                                           \
-  X(ac_gaussian_taps) X(ac_gaussian_pass) X(ac_smooth_clip_masks)
+  X(ac_gaussian_taps) X(ac_gaussian_pass) X(ac_smooth_clip_masks)                            \
+  /* knn.cu */                                                                               \
+  X(ac_knn_scan) X(ac_knn_finish) X(ac_row_sq_norms) X(ac_gather_rows)

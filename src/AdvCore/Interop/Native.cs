@@ -162,4 +162,12 @@ internal static unsafe partial class Native
     [LibraryImport(LibraryName)] internal static partial int ac_gaussian_blur(ContextHandle ctx, TensorHandle x, float sigma, TensorHandle y);
     [LibraryImport(LibraryName)] internal static partial int ac_smooth_clip_masks(ContextHandle ctx, TensorHandle x, TensorHandle r, float eps, TensorHandle m0,
                                                                                 TensorHandle m1, TensorHandle a0, TensorHandle a1, TensorHandle outside);
+
+    // Nearest neighbours (advcore.h section "Nearest neighbours").
+    [LibraryImport(LibraryName)]
+    internal static partial int ac_knn(ContextHandle ctx, TensorHandle queries, TensorHandle codebook, TensorHandle codebookSqNorms,
+                                       int k, TensorHandle indices, TensorHandle distances);
+    [LibraryImport(LibraryName)] internal static partial int ac_row_sq_norms(ContextHandle ctx, TensorHandle x, TensorHandle output);
+    [LibraryImport(LibraryName)] internal static partial int ac_gather_rows(ContextHandle ctx, TensorHandle table, TensorHandle indices, TensorHandle output);
+
 }

@@ -184,4 +184,31 @@ public static class Ops
 
     /// <summary>x ← round(255·clip(x))/255 (round half to even): the 8-bit image grid.</summary>
     public static void Quantize8(Tensor x) => NativeStatus.Check(Native.ac_quantize8(Ctx(x), H(x)));
+
+    // ------------------------------------------------------------------ nearest neighbours
+
+    /// <summary>
+    /// Exact k nearest neighbours in squared L2 of each row of <paramref name="queries"/> [N, d] among the rows
+    /// of <paramref name="codebook"/> [K, d]: <paramref name="indices"/> (int32 [N, k]) and
+    /// <paramref name="distances"/> (float32 [N, k]) list them by ascending distance, equal distances by
+    /// ascending codebook index. Distances are recomputed exactly (double over direct differences, rounded
+    /// once); <paramref name="codebookSqNorms"/> (float32 [K], from <see cref="RowSqNorms"/> once per codebook)
+    /// only steers the fast CPU backend's BLAS ranking. <paramref name="k"/> must be in 1..min(K, 64)
+    /// (<see cref="InvalidArgumentException"/>); with value checks on, NaN/∞ in queries or codebook raise
+    /// <see cref="NonFiniteException"/>.
+    /// </summary>
+    public static void Knn(Tensor queries, Tensor codebook, Tensor codebookSqNorms, int k, Tensor indices, Tensor distances) =>
+        NativeStatus.Check(Native.ac_knn(Ctx(queries), H(queries), H(codebook), H(codebookSqNorms), k, H(indices), H(distances)));
+
+    /// <summary>output[i] = Σⱼ x[i, j]² for x [N, d] (accumulated in double); output [N].</summary>
+    public static void RowSqNorms(Tensor x, Tensor output) =>
+        NativeStatus.Check(Native.ac_row_sq_norms(Ctx(x), H(x), H(output)));
+
+    /// <summary>
+    /// output[i, :] = table[indices[i], :] for table [K, d], indices int32 [N], output [N, d]. With value checks on,
+    /// an index outside 0..K-1 raises <see cref="LabelOutOfRangeException"/> naming the row; with them off that row
+    /// becomes NaN.
+    /// </summary>
+    public static void GatherRows(Tensor table, Tensor indices, Tensor output) =>
+        NativeStatus.Check(Native.ac_gather_rows(Ctx(table), H(table), H(indices), H(output)));
 }
