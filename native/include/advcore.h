@@ -676,6 +676,79 @@ AC_API ac_status ac_smooth_clip_masks(ac_context* ctx, const ac_tensor* x, const
                                       float eps, ac_tensor* m0, ac_tensor* m1, ac_tensor* a0,
                                       ac_tensor* a1, ac_tensor* outside);
 
+/* ---------------------------------------------------------------- Patch replacement
+ * The patch operations of the patch-replacement defense (thesis ch. 6.3, eqs. 6.3-6.5).
+ * Reference kernels: src/cpu/reference_patches.h.
+ *
+ * Geometry: a feature map f32 [N, D, H, W] (the image is layer 0) is cut into m = D / d slices
+ * of d consecutive channels and, per slice, square patches of side p (the thesis's 2a+1; even
+ * sides are accepted too) placed with stride c, 1 <= c <= p, p <= H, p <= W. Patch top-left
+ * rows are 0, c, 2c, ... while r + p <= H, plus a final row H - p when the last one does not
+ * reach the bottom (so every pixel is covered); the same for columns. So rows =
+ * (H - p) / c + 1 + ((H - p) % c != 0), likewise cols, and P = rows * cols patches per slice per
+ * image. A patch is a vector of dim = p * p * d values ordered (dy, dx, channel within the
+ * slice), channel fastest: each pixel's d channels are contiguous (so with d = 8 every 8-block
+ * of a patch is one pixel, the unit of the E8 quantizer). */
+typedef struct ac_patch_geometry {
+  int32_t slice_depth; /* d >= 1, divides D */
+  int32_t size;        /* p >= 1 */
+  int32_t stride;      /* c in [1, p] */
+} ac_patch_geometry;
+
+/* Patches per slice per image (P = rows * cols) of a map of height x width; the geometry must
+ * fit (AC_ERR_INVALID_ARGUMENT naming the field otherwise: slice_depth < 1, size < 1,
+ * stride outside [1, size], size > height or width, height or width < 1). */
+AC_API ac_status ac_patch_count(const ac_patch_geometry* g, int64_t height, int64_t width,
+                                int64_t* count);
+
+/* features f32 [N, D, H, W] -> patches f32 [m, N * P, p * p * d]: slice-major, so each slice is
+ * one matrix whose rows are ordered image-major, then patch row-major (patch (i, j) of image n
+ * is row n P + i cols + j). D not a multiple of d, or a patch larger than the map, is
+ * AC_ERR_INVALID_ARGUMENT; a patches tensor of another shape is AC_ERR_SHAPE. Exact copies. */
+AC_API ac_status ac_patches_extract(ac_context* ctx, const ac_tensor* features,
+                                    const ac_patch_geometry* g, ac_tensor* patches);
+
+/* The inverse ("reconstruction", thesis §6.3.4): features f32 [N, D, H, W] (its shape gives N,
+ * D, H, W) where each value is the mean of every patch value covering that pixel and channel,
+ * accumulated in double over the covering patches in row-major order and divided by their
+ * number, so extract -> rebuild is exactly the identity and every backend gives the same bits.
+ * patches must be f32 [m, N * P, p * p * d] for that map and geometry. */
+AC_API ac_status ac_patches_rebuild(ac_context* ctx, const ac_tensor* patches,
+                                    const ac_patch_geometry* g, ac_tensor* features);
+
+/* Replacement strategies (thesis eqs. 6.3-6.5) per row (the last dimension: one patch) of the
+ * original patches P and their quantized version Q, both f32 of one shape [..., dim] (e.g. the
+ * [m, N * P, dim] of ac_patches_extract); patches is overwritten with P':
+ *   AC_PATCH_PLAIN:  P' = Q;
+ *   AC_PATCH_L2:     P' = Q when ||Q - P||_2 < eps, else P + eps (Q - P) / ||Q - P||_2 (the norm
+ *                    in double; a row with Q = P stays P);
+ *   AC_PATCH_LINF:   P' = P + clip(Q - P, -eps, eps), computed per value as Q where |Q - P| <=
+ *                    eps, else P + sign(Q - P) eps;
+ *   AC_PATCH_LINEAR: P' = P + eps (Q - P), computed as (1 - eps) P + eps Q in double.
+ * So eps = 0 is exactly the identity for L2, LINF and LINEAR; L2 and LINF with eps at least the
+ * distance are exactly PLAIN, and LINEAR with eps = 1 is exactly PLAIN. eps must be finite and
+ * >= 0; an unknown strategy is AC_ERR_INVALID_ARGUMENT; quantized may alias patches. */
+typedef enum ac_patch_strategy {
+  AC_PATCH_PLAIN = 0,
+  AC_PATCH_L2 = 1,
+  AC_PATCH_LINF = 2,
+  AC_PATCH_LINEAR = 3
+} ac_patch_strategy;
+AC_API ac_status ac_patch_strategy_apply(ac_context* ctx, ac_tensor* patches,
+                                         const ac_tensor* quantized, int32_t strategy,
+                                         float eps);
+
+/* The E8 lattice quantizer (Conway & Sloane, "Fast quantizing and decoding algorithms for
+ * lattice quantizers and codes", 1982): each consecutive 8-block v of x (f32, any shape whose
+ * element count is a multiple of 8) becomes scale * e(v / scale), e(u) the nearest point of
+ * E8 = D8 u (D8 + 1/2) to u; out has x's shape and may alias x. In double: g(u), the nearest
+ * point of D8, rounds every coordinate (a tie x.5 goes to the integer of smaller magnitude);
+ * when the sum is odd, the coordinate with the largest rounding error (the lowest index among
+ * equals) is rounded the other way (up when u_i >= its rounding, else down). e(u) is g(u) or
+ * g(u - 1/2) + 1/2, whichever is closer to u; at equal distance the integer point g(u). The
+ * output is the double scale * e(u) rounded to float. scale must be finite and > 0. */
+AC_API ac_status ac_e8_quantize(ac_context* ctx, const ac_tensor* x, float scale, ac_tensor* out);
+
 /* ---------------------------------------------------------------- Nearest neighbours
  * Exact k-NN of row vectors against a codebook (the quantizer of patch replacement, k-means
  * assignment), and the two helpers around it. Reference kernels: src/cpu/reference_knn.h.

@@ -104,6 +104,27 @@ struct CgProblem {
 // (so that the fast stencil needs no bounds checks).
 inline int64_t cg_work_per_system(int64_t h, int64_t w) { return 3 * (h * w + 2 * (w + 1)); }
 
+// Patch replacement (advcore.h, "Patch replacement"; reference kernels in
+// src/cpu/reference_patches.h): features [n, depth, h, w] cut into depth / d slices of d
+// channels and square patches of side p at stride c; rows x cols patch positions per slice,
+// the i-th at patch_origin(i, rows, c, h, p). Patches are [depth / d][n * rows * cols][p p d].
+struct PatchShape {
+  int64_t n = 0, depth = 0, h = 0, w = 0;
+  int64_t d = 1, p = 1, c = 1;
+  int64_t rows = 0, cols = 0;
+  int64_t slices() const { return depth / d; }
+  int64_t per_image() const { return rows * cols; }
+  int64_t dim() const { return p * p * d; }
+};
+// Positions of a patch of side p at stride c along an extent (p <= extent, 1 <= c <= p):
+// 0, c, 2c, ... while the patch fits, plus extent - p when the last one misses the end.
+inline int64_t patch_positions(int64_t extent, int64_t p, int64_t c) {
+  return (extent - p) / c + 1 + ((extent - p) % c != 0 ? 1 : 0);
+}
+inline int64_t patch_origin(int64_t i, int64_t positions, int64_t c, int64_t extent, int64_t p) {
+  return i + 1 < positions || (extent - p) % c == 0 ? i * c : extent - p;
+}
+
 // k-NN (Backend::knn): the largest k, and how many candidates beyond k a backend that ranks by
 // an approximate distance keeps for the exact recomputation.
 constexpr int32_t kKnnMaxK = 64;
@@ -222,6 +243,18 @@ class Backend {
   virtual void smooth_clip_masks(int64_t n, int64_t d, const float* x, const float* r, float eps,
                                  float* m0, float* m1, float* a0, float* a1,
                                  int32_t* outside) = 0;
+
+  // ---- patch replacement (PatchShape above; semantics in advcore.h, "Patch replacement";
+  // reference kernels in src/cpu/reference_patches.h). Shapes and parameters are checked.
+  // patches [s.slices()][s.n * s.per_image()][s.dim()] <- features [s.n, s.depth, s.h, s.w].
+  virtual void patches_extract(const PatchShape& s, const float* features, float* patches) = 0;
+  // features <- the double mean of the covering patch values (row-major patch order).
+  virtual void patches_rebuild(const PatchShape& s, const float* patches, float* features) = 0;
+  // patches [rows][dim] <- strategy (ac_patch_strategy 0..3) of (patches, quantized).
+  virtual void patch_strategy_apply(int64_t rows, int64_t dim, int32_t strategy, float eps,
+                                    float* patches, const float* quantized) = 0;
+  // out[8b .. 8b+7] <- scale * nearest E8 point to x[8b .. 8b+7] / scale; out may be x.
+  virtual void e8_quantize(int64_t blocks, float scale, const float* x, float* out) = 0;
 
   // ---- nearest neighbours (advcore.h, "Nearest neighbours"; reference kernels in
   // src/cpu/reference_knn.h). Shapes, k and (with value checks on) finiteness and index ranges

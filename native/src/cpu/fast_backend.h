@@ -104,13 +104,18 @@ class CpuFastBackend final : public Backend {
                      float* y) override;
   void smooth_clip_masks(int64_t n, int64_t d, const float* x, const float* r, float eps,
                          float* m0, float* m1, float* a0, float* a1, int32_t* outside) override;
+  // fast_patches.cpp
+  void patches_extract(const PatchShape& s, const float* features, float* patches) override;
+  void patches_rebuild(const PatchShape& s, const float* patches, float* features) override;
+  void patch_strategy_apply(int64_t rows, int64_t dim, int32_t strategy, float eps, float* patches,
+                            const float* quantized) override;
+  void e8_quantize(int64_t blocks, float scale, const float* x, float* out) override;
   // fast_knn.cpp
   void knn(int64_t n, int64_t K, int64_t d, int32_t k, const float* queries, const float* codebook,
            const float* codebook_sq_norms, int32_t* indices, float* distances) override;
   void row_sq_norms(int64_t n, int64_t d, const float* x, float* out) override;
   void gather_rows(int64_t n, int64_t K, int64_t d, const float* table, const int32_t* indices,
                    float* out) override;
-
 
  private:
   // Samples per im2col chunk for this convolution (>= 1) under a column budget in bytes.

@@ -11,6 +11,7 @@
 #include "reference_loss.h"
 #include "reference_lowpass.h"
 #include "reference_optim.h"
+#include "reference_patches.h"
 #include "reference_pool.h"
 #include "reference_random.h"
 #include "reference_vector.h"

@@ -179,6 +179,20 @@ class CpuReferenceBackend final : public Backend {
     ref::smooth_clip_masks(n, d, x, r, eps, m0, m1, a0, a1, outside);
   }
 
+  void patches_extract(const PatchShape& s, const float* features, float* patches) override {
+    ref::patches_extract(s, features, patches);
+  }
+  void patches_rebuild(const PatchShape& s, const float* patches, float* features) override {
+    ref::patches_rebuild(s, patches, features);
+  }
+  void patch_strategy_apply(int64_t rows, int64_t dim, int32_t strategy, float eps,
+                            float* patches, const float* quantized) override {
+    ref::patch_strategy_apply(rows, dim, strategy, eps, patches, quantized);
+  }
+  void e8_quantize(int64_t blocks, float scale, const float* x, float* out) override {
+    ref::e8_quantize(blocks, scale, x, out);
+  }
+
   // Nearest neighbours: the plain kernels of reference_knn.h (every distance, then selection).
   void knn(int64_t n, int64_t K, int64_t d, int32_t k, const float* queries, const float* codebook,
            const float* /*codebook_sq_norms*/, int32_t* indices, float* distances) override {

@@ -663,6 +663,38 @@ class CudaBackend final : public Backend {
            eps, m0, m1, a0, a1, outside);
   }
 
+  // ---------------------------------------------------------------- patch replacement (patches.cu)
+
+  void patches_extract(const PatchShape& s, const float* features, float* patches) override {
+    const int64_t total = s.slices() * s.n * s.per_image() * s.dim();
+    if (total <= 0) return;
+    bind();
+    launch(k_.ac_patch_extract, "ac_patch_extract", elementwise_grid(total), kThreads, s.n,
+           s.depth, s.h, s.w, s.d, s.p, s.c, s.rows, s.cols, features, patches);
+  }
+  void patches_rebuild(const PatchShape& s, const float* patches, float* features) override {
+    const int64_t total = s.n * s.depth * s.h * s.w;
+    if (total <= 0) return;
+    bind();
+    launch(k_.ac_patch_rebuild, "ac_patch_rebuild", elementwise_grid(total), kThreads, s.n,
+           s.depth, s.h, s.w, s.d, s.p, s.c, s.rows, s.cols, patches, features);
+  }
+  void patch_strategy_apply(int64_t rows, int64_t dim, int32_t strategy, float eps,
+                            float* patches, const float* quantized) override {
+    if (rows <= 0 || dim <= 0) return;
+    bind();
+    const int kind = strategy;
+    // L2: one thread per row; the others: one thread per value.
+    launch(k_.ac_patch_strategy, "ac_patch_strategy", elementwise_grid(kind == 1 ? rows : rows * dim),
+           kThreads, rows, dim, kind, eps, patches, quantized);
+  }
+  void e8_quantize(int64_t blocks, float scale, const float* x, float* out) override {
+    if (blocks <= 0) return;
+    bind();
+    launch(k_.ac_e8_nearest, "ac_e8_nearest", elementwise_grid(blocks), kThreads, blocks, scale,
+           x, out);
+  }
+
   // ---------------------------------------------------------------- nearest neighbours (knn.cu)
 
   void knn(int64_t n, int64_t K, int64_t d, int32_t k, const float* queries, const float* codebook,

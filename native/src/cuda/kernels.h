@@ -30,4 +30,6 @@
   /* lowpass.cu */                                                                           \
   X(ac_gaussian_taps) X(ac_gaussian_pass) X(ac_smooth_clip_masks)                            \
   /* knn.cu */                                                                               \
-  X(ac_knn_scan) X(ac_knn_finish) X(ac_row_sq_norms) X(ac_gather_rows)
+  X(ac_knn_scan) X(ac_knn_finish) X(ac_row_sq_norms) X(ac_gather_rows)                       \
+  /* patches.cu */                                                                           \
+  X(ac_patch_extract) X(ac_patch_rebuild) X(ac_patch_strategy) X(ac_e8_nearest)

@@ -170,4 +170,10 @@ internal static unsafe partial class Native
     [LibraryImport(LibraryName)] internal static partial int ac_row_sq_norms(ContextHandle ctx, TensorHandle x, TensorHandle output);
     [LibraryImport(LibraryName)] internal static partial int ac_gather_rows(ContextHandle ctx, TensorHandle table, TensorHandle indices, TensorHandle output);
 
+    // Patch replacement (advcore.h section "Patch replacement").
+    [LibraryImport(LibraryName)] internal static partial int ac_patch_count(in AcPatchGeometry g, long height, long width, out long count);
+    [LibraryImport(LibraryName)] internal static partial int ac_patches_extract(ContextHandle ctx, TensorHandle features, in AcPatchGeometry g, TensorHandle patches);
+    [LibraryImport(LibraryName)] internal static partial int ac_patches_rebuild(ContextHandle ctx, TensorHandle patches, in AcPatchGeometry g, TensorHandle features);
+    [LibraryImport(LibraryName)] internal static partial int ac_patch_strategy_apply(ContextHandle ctx, TensorHandle patches, TensorHandle quantized, int strategy, float eps);
+    [LibraryImport(LibraryName)] internal static partial int ac_e8_quantize(ContextHandle ctx, TensorHandle x, float scale, TensorHandle output);
 }

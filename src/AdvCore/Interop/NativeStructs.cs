@@ -23,3 +23,10 @@ internal struct AcTransferCounts
 {
     public long HostToDevice, DeviceToHost, Synchronizations;
 }
+
+/// <summary>Blittable mirror of <c>ac_patch_geometry</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct AcPatchGeometry
+{
+    public int SliceDepth, Size, Stride;
+}

@@ -211,4 +211,54 @@ public static class Ops
     /// </summary>
     public static void GatherRows(Tensor table, Tensor indices, Tensor output) =>
         NativeStatus.Check(Native.ac_gather_rows(Ctx(table), H(table), H(indices), H(output)));
+
+    // ------------------------------------------------------------------ patch replacement
+
+    /// <summary>
+    /// Cuts <paramref name="features"/> [N, D, H, W] into patches (advcore.h <c>ac_patches_extract</c>):
+    /// <paramref name="patches"/> is [D / d, N·P, <see cref="PatchGeometry.PatchDim"/>] with P =
+    /// <see cref="PatchGeometry.PatchCount"/>(H, W), one matrix per slice, rows image-major then patch
+    /// row-major, each row ordered (dy, dx, channel), channel fastest. Exact copies. A geometry that does
+    /// not fit (d not dividing D, a patch larger than the map, a stride outside [1, p]) raises
+    /// <see cref="InvalidArgumentException"/>; a patches tensor of another shape <see cref="ShapeMismatchException"/>.
+    /// </summary>
+    public static void ExtractPatches(Tensor features, PatchGeometry g, Tensor patches)
+    {
+        var native = g.ToNative();
+        NativeStatus.Check(Native.ac_patches_extract(Ctx(features), H(features), in native, H(patches)));
+    }
+
+    /// <summary>
+    /// The inverse of <see cref="ExtractPatches"/> (advcore.h <c>ac_patches_rebuild</c>): each value of
+    /// <paramref name="features"/> [N, D, H, W] (whose shape fixes the map) becomes the mean of every patch
+    /// value covering it, accumulated in double, so extract → rebuild is exactly the identity and every
+    /// backend gives the same bits. <paramref name="patches"/> must be [D / d, N·P, p·p·d].
+    /// </summary>
+    public static void RebuildPatches(Tensor patches, PatchGeometry g, Tensor features)
+    {
+        var native = g.ToNative();
+        NativeStatus.Check(Native.ac_patches_rebuild(Ctx(patches), H(patches), in native, H(features)));
+    }
+
+    /// <summary>
+    /// Replaces each patch (row = last dimension) of <paramref name="patches"/> by strategy <paramref name="s"/>
+    /// applied to it and its quantized version in <paramref name="quantized"/> (same shape; may be the same
+    /// tensor), in place (advcore.h <c>ac_patch_strategy_apply</c>, thesis eqs. 6.3–6.5, see
+    /// <see cref="PatchStrategy"/>). ε = 0 is exactly the identity (L2, L∞, linear); L2 and L∞ with ε beyond
+    /// the distance, and linear with ε = 1, are exactly <see cref="PatchStrategy.Plain"/>.
+    /// <paramref name="epsilon"/> must be finite and ≥ 0 (<see cref="InvalidArgumentException"/>).
+    /// </summary>
+    public static void ApplyPatchStrategy(Tensor patches, Tensor quantized, PatchStrategy s, float epsilon) =>
+        NativeStatus.Check(Native.ac_patch_strategy_apply(Ctx(patches), H(patches), H(quantized), (int)s, epsilon));
+
+    /// <summary>
+    /// The E8 lattice quantizer (advcore.h <c>ac_e8_quantize</c>; Conway &amp; Sloane 1982): every consecutive
+    /// 8-block v of <paramref name="x"/> (element count a multiple of 8, else <see cref="ShapeMismatchException"/>)
+    /// becomes scale · (the point of E8 = D8 ∪ (D8 + ½) nearest to v / scale) in <paramref name="output"/>
+    /// (same shape; may be <paramref name="x"/>). Deterministic at ties: a coordinate at x.5 rounds to the smaller
+    /// magnitude, D8's parity fix moves the lowest-index coordinate of largest rounding error, and the integer
+    /// coset wins at equal distance. <paramref name="scale"/> must be finite and &gt; 0.
+    /// </summary>
+    public static void QuantizeE8(Tensor x, float scale, Tensor output) =>
+        NativeStatus.Check(Native.ac_e8_quantize(Ctx(x), H(x), scale, H(output)));
 }
