@@ -1,7 +1,7 @@
 namespace AdvCore.Nn;
 
 /// <summary>
-/// The result of one gradient evaluation (<see cref="Network.InputGradient"/>). The tensors are
+/// The result of one gradient evaluation (<see cref="Network.InputGradient(Tensor, Tensor, LossKind, float)"/>). The tensors are
 /// owned by the network and valid until its next call (which overwrites them, or releases them
 /// when it evicts this batch size's buffers): copy what must be kept, and never dispose them.
 /// </summary>

@@ -8,8 +8,8 @@ namespace AdvCore.Nn;
 /// <summary>
 /// A feed-forward classifier built from <see cref="LayerSpec"/>s on one <see cref="Context"/>.
 /// Parameters are named like PyTorch's nn.Sequential state_dict. Activation buffers are cached
-/// per batch size (the few most recent), so steady-state <see cref="Forward"/>,
-/// <see cref="InputGradient"/> and <see cref="TrainStep"/> allocate nothing, native or managed.
+/// per batch size (the few most recent), so steady-state <see cref="Forward(Tensor)"/>,
+/// <see cref="InputGradient(Tensor, Tensor, LossKind, float)"/> and <see cref="TrainStep"/> allocate nothing, native or managed.
 /// Tensors these methods return belong to the network and are overwritten by its next call:
 /// copy what must be kept and never dispose them. Not thread-safe, and enforced: a pass started
 /// while another thread runs one on this network or its context throws
@@ -172,13 +172,56 @@ public sealed class Network : IDisposable
     /// <exception cref="ShapeMismatchException">x is not [N, ...InputShape] f32.</exception>
     /// <exception cref="NonFiniteException">x holds NaN or infinity.</exception>
     /// <exception cref="InvalidOperationException">Another thread is using the network or its context.</exception>
-    public Tensor Forward(Tensor x)
+    public Tensor Forward(Tensor x) => Forward(x, null);
+
+    /// <summary>
+    /// Eval-mode logits with <paramref name="hook"/> free to replace any layer's output (a
+    /// feature-map defense); the result belongs to the network.
+    /// </summary>
+    /// <exception cref="ShapeMismatchException">The hook returned a tensor of another shape or context.</exception>
+    public Tensor Forward(Tensor x, FeatureHook? hook)
     {
         using var use = Context.Use("Network.Forward");
         var workspace = Prepare(x);
         SetMode(training: false, weightGrads: false);
-        return NodeChain.Forward(_nodes, workspace.States, x, _pass);
+        return NodeChain.Forward(_nodes, workspace.States, x, _pass, Checked(hook));
     }
+
+    /// <summary>
+    /// Eval-mode output [N, ...] of top-level layer <paramref name="layer"/> (the features a
+    /// feature-map defense sees there); the later layers do not run. The result belongs to the network.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">No such layer.</exception>
+    public Tensor Features(Tensor x, int layer)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(layer);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layer, _nodes.Length);
+        using var use = Context.Use("Network.Features");
+        var workspace = Prepare(x);
+        SetMode(training: false, weightGrads: false);
+        Tensor current = x;
+        for (int i = 0; i <= layer; i++) current = _nodes[i].Forward(workspace.States[i], current, _pass);
+        return current;
+    }
+
+    /// <summary>Per-sample output shape of top-level layer <paramref name="layer"/>.</summary>
+    public IReadOnlyList<int> OutputShapeOf(int layer)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(layer);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layer, _nodes.Length);
+        return Array.ConvertAll(_nodes[layer].OutShape, d => checked((int)d));
+    }
+
+    // A hook's replacement must be a tensor the next layer can take.
+    private FeatureHook? Checked(FeatureHook? hook) => hook is null ? null : (layer, output) =>
+    {
+        Tensor replaced = hook(layer, output);
+        if (ReferenceEquals(replaced, output)) return output;
+        if (replaced is null || !ReferenceEquals(replaced.Context, Context) || replaced.DType != DType.F32 || !replaced.Shape.SequenceEqual(output.Shape))
+            throw new ShapeMismatchException(
+                $"a feature hook at layer {layer} must return f32 [{Tensor.ShapeString(output.Shape)}] on the network's context, got {(replaced is null ? "null" : $"{replaced.DType} [{Tensor.ShapeString(replaced.Shape)}]")}");
+        return replaced;
+    };
 
     /// <summary>
     /// One gradient evaluation in eval mode: per-sample loss [N], logits [N, K] and ∂loss_i/∂x_i
@@ -191,7 +234,14 @@ public sealed class Network : IDisposable
     /// <param name="lossParam">Label smoothing for cross-entropy, μ for the C&amp;W margins.</param>
     /// <exception cref="LabelOutOfRangeException">A label outside [0, K).</exception>
     /// <exception cref="InvalidOperationException">Another thread is using the network or its context.</exception>
-    public GradientResult InputGradient(Tensor x, Tensor labels, LossKind loss, float lossParam = 0)
+    public GradientResult InputGradient(Tensor x, Tensor labels, LossKind loss, float lossParam = 0) =>
+        InputGradient(x, labels, loss, lossParam, null);
+
+    /// <summary>
+    /// <see cref="InputGradient(Tensor, Tensor, LossKind, float)"/> with <paramref name="hook"/>
+    /// free to replace layers' outputs; the backward pass takes each replacement as the identity (BPDA).
+    /// </summary>
+    public GradientResult InputGradient(Tensor x, Tensor labels, LossKind loss, float lossParam, FeatureHook? hook)
     {
         using var use = Context.Use("Network.InputGradient");
         var workspace = Prepare(x);
@@ -200,7 +250,7 @@ public sealed class Network : IDisposable
         else
             CheckLabels(labels, x.BatchSize);
         SetMode(training: false, weightGrads: false);
-        Tensor logits = NodeChain.Forward(_nodes, workspace.States, x, _pass);
+        Tensor logits = NodeChain.Forward(_nodes, workspace.States, x, _pass, Checked(hook));
         Ops.Loss(loss, lossParam, logits, labels, workspace.Loss, workspace.LogitGrad);
         Tensor gradient = NodeChain.Backward(_nodes, workspace.States, x, workspace.LogitGrad, needInputGrad: true, _pass)!;
         return new GradientResult(workspace.Loss, logits, gradient);
@@ -212,14 +262,17 @@ public sealed class Network : IDisposable
     /// averaged logits this way (EPGD). The returned tensors belong to the network.
     /// </summary>
     /// <exception cref="ShapeMismatchException">v is not f32 [N, K].</exception>
-    public GradientResult InputGradientOfLogits(Tensor x, Tensor logitGradient)
+    public GradientResult InputGradientOfLogits(Tensor x, Tensor logitGradient) => InputGradientOfLogits(x, logitGradient, null);
+
+    /// <summary>The vector-Jacobian product with <paramref name="hook"/> replacing layers' outputs (identity in the backward).</summary>
+    public GradientResult InputGradientOfLogits(Tensor x, Tensor logitGradient, FeatureHook? hook)
     {
         var workspace = Prepare(x);
         ArgumentNullException.ThrowIfNull(logitGradient);
         if (logitGradient.DType != DType.F32 || !logitGradient.HasShape([x.BatchSize, OutputClasses]))
             throw new ShapeMismatchException($"logit gradient must be f32 [{x.BatchSize},{OutputClasses}], got {logitGradient.DType} [{Tensor.ShapeString(logitGradient.Shape)}]");
         SetMode(training: false, weightGrads: false);
-        Tensor logits = NodeChain.Forward(_nodes, workspace.States, x, _pass);
+        Tensor logits = NodeChain.Forward(_nodes, workspace.States, x, _pass, Checked(hook));
         workspace.LogitGrad.CopyFrom(logitGradient); // backward passes may overwrite their dy
         Tensor gradient = NodeChain.Backward(_nodes, workspace.States, x, workspace.LogitGrad, needInputGrad: true, _pass)!;
         workspace.Loss.Fill(0f);

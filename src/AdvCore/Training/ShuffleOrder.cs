@@ -11,20 +11,12 @@ internal static class ShuffleOrder
     {
         var order = new int[count];
         for (int i = 0; i < count; i++) order[i] = i;
-        ulong state = seed ^ (0xD1B54A32D192ED03UL * (ulong)(epoch + 1));
+        var random = new SplitMix64(seed ^ (0xD1B54A32D192ED03UL * (ulong)(epoch + 1)));
         for (int i = count - 1; i > 0; i--)
         {
-            int j = (int)(Next(ref state) % (ulong)(i + 1));
+            int j = random.NextInt(i + 1);
             (order[i], order[j]) = (order[j], order[i]);
         }
         return order;
-    }
-
-    private static ulong Next(ref ulong state)
-    {
-        ulong z = state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 }

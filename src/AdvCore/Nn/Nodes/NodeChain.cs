@@ -3,12 +3,18 @@ namespace AdvCore.Nn.Nodes;
 /// <summary>Runs a sequence of nodes forward and backward (the network body and residual bodies).</summary>
 internal static class NodeChain
 {
-    public static Tensor Forward(Node[] nodes, NodeState[] states, Tensor x, PassContext pass)
+    /// <summary>
+    /// Runs the chain; <paramref name="hook"/> (top level only) may replace a node's output, which
+    /// then becomes the next node's input in both passes, so the backward treats the replacement as
+    /// the identity (the node's own buffers keep its true output).
+    /// </summary>
+    public static Tensor Forward(Node[] nodes, NodeState[] states, Tensor x, PassContext pass, FeatureHook? hook = null)
     {
         Tensor current = x;
         for (int i = 0; i < nodes.Length; i++)
         {
             current = nodes[i].Forward(states[i], current, pass);
+            if (hook is not null) current = hook(i, current);
             states[i].Result = current;
         }
         return current;
