@@ -36,12 +36,12 @@ internal static class CommonOptions
     /// <summary>--squeeze: input transforms of a defended model (repeatable, applied in order).</summary>
     public static Option<string[]> Squeeze() => new("--squeeze")
     {
-        Description = "Defend the model with input transforms, applied in order: bit-depth:B (feature squeezing to B bits), median:K (K×K median filter). Attacks get BPDA gradients (identity through the transform)",
+        Description = "Defend the model with input transforms, applied in order: bit-depth:B (feature squeezing to B bits), median:K (K×K median filter), deflection[:N[:W]] (pixel deflection + wavelet denoising). Attacks get BPDA gradients (identity through the transform)",
     };
 
     /// <summary>The model defended by the <c>--squeeze</c> transforms, or the model itself when there are none.</summary>
     public static Attacks.IClassifier Defend(Attacks.IClassifier model, string[]? squeeze) =>
-        squeeze is { Length: > 0 } ? new Defenses.TransformedClassifier(model, [.. squeeze.Select(Defenses.InputTransforms.Parse)]) : model;
+        squeeze is { Length: > 0 } ? new Defenses.TransformedClassifier(model, [.. squeeze.Select(s => Defenses.InputTransforms.Parse(s, model.InputShape))]) : model;
 
     public static Context CreateContext(string device, int threads, ulong seed = 0)
     {
