@@ -31,6 +31,8 @@ internal static class CommandLine
         root.Subcommands.Add(CertifyCommand.Create());
         root.Subcommands.Add(MetricsCommand.Create());
         root.Subcommands.Add(TransferCommand.Create());
+        root.Subcommands.Add(CodebookCommand.Create());
+        root.Subcommands.Add(DefendCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -20,7 +20,7 @@ internal static class ReproduceCommand
 {
     public static Command Create()
     {
-        var table = new Argument<string>("table") { Description = string.Join(", ", ThesisTables.Names.Concat(SmoothFoolTables.Names).Append(SmoothedInferenceReproduce.Name)) };
+        var table = new Argument<string>("table") { Description = string.Join(", ", ThesisTables.Names.Concat(PatchReproduce.Names).Concat(SmoothFoolTables.Names).Append(SmoothedInferenceReproduce.Name)) };
         var model = CommonOptions.ModelFile();
         var dataset = CommonOptions.Dataset();
         var count = new Option<int>("--count") { Description = "Attack the first N test images", DefaultValueFactory = _ => 1000 };
@@ -36,9 +36,14 @@ internal static class ReproduceCommand
         var norm = new Option<string>("--norm") { Description = "smoothed-inference: l2 or linf", DefaultValueFactory = _ => "l2" };
         var iterations = new Option<int>("--iterations") { Description = "smoothed-inference: attack steps", DefaultValueFactory = _ => 10 };
         var seed = new Option<ulong>("--seed") { Description = "smoothed-inference: noise seed", DefaultValueFactory = _ => 0UL };
-        var command = new Command("reproduce", "Run every attack of a thesis table (4.1, 4.2, 5.1, 5.2, 5.3) or of SmoothFool's Tables 1-2 (smoothfool-table-1, smoothfool-table-2) and print it beside the published numbers; smoothed-inference: seed 003's accuracy vs σ and m per voting");
+        var codebooks = PatchDefenseSetup.Codebooks(required: false);
+        codebooks.Description = "table-6.x: the patch-replacement codebooks (repeatable: one per layer)";
+        var strategy = PatchDefenseSetup.Strategy();
+        var patchEpsilon = new Option<float>("--strategy-epsilon") { Description = "table-6.x: ε of the last codebook's --strategy", DefaultValueFactory = _ => 0f };
+        var advModel = new Option<string?>("--adv-model") { Description = "table-6.3/6.4: a PGD adversarially trained model for the comparison row" };
+        var command = new Command("reproduce", "Run every attack of a thesis table (4.1, 4.2, 5.1, 5.2, 5.3, 6.2, 6.3, 6.4) or of SmoothFool's Tables 1-2 (smoothfool-table-1, smoothfool-table-2) and print it beside the published numbers; smoothed-inference: seed 003's accuracy vs σ and m per voting");
         command.Arguments.Add(table);
-        foreach (var o in new Option[] { model, dataset, count, batch, output, data, device, threads, resume, sigmas, samples, epsilon, norm, iterations, seed })
+        foreach (var o in new Option[] { model, dataset, count, batch, output, data, device, threads, resume, sigmas, samples, epsilon, norm, iterations, seed, codebooks, strategy, patchEpsilon, advModel })
             command.Options.Add(o);
 
         command.SetAction(parse =>
@@ -62,6 +67,10 @@ internal static class ReproduceCommand
                 return SmoothedInferenceReproduce.Run(parse.GetValue(model)!, name, siCount, parse.GetValue(output)!, parse.GetValue(data), parse.GetValue(device)!,
                                                       parse.GetValue(threads), parse.GetValue(resume), settings);
             }
+            if (PatchReproduce.Names.Contains(tableName.ToLowerInvariant()))
+                return PatchReproduce.Run(tableName, parse.GetValue(model)!, DatasetCatalog.Normalize(parse.GetValue(dataset)!), parse.GetValue(count), parse.GetValue(batch),
+                                          parse.GetValue(output)!, parse.GetValue(data), parse.GetValue(device)!, parse.GetValue(threads),
+                                          parse.GetValue(codebooks) ?? [], parse.GetValue(strategy)!, parse.GetValue(patchEpsilon), parse.GetValue(advModel));
             if (tableName.StartsWith("smoothfool", StringComparison.OrdinalIgnoreCase))
             {
                 int sfCount = parse.GetValue(count), sfBatch = parse.GetValue(batch);
