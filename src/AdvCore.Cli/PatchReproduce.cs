@@ -129,10 +129,11 @@ internal static class PatchReproduce
 
     private static string Stem(string name) => new([.. name.Select(c => char.IsLetterOrDigit(c) ? c : '-')]);
 
-    /// <summary>Rows computed once: each is saved as JSON and reused when its file is there.</summary>
+    /// <summary>Rows computed once: each is saved as JSON and reused when its file is there; one oblivious attack serves every judge.</summary>
     private sealed class Rows(string folder, string dataset, int batch, string model, LabeledImages test)
     {
         private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+        private readonly Dictionary<(IAttack, IClassifier), CraftedImages> _crafted = [];
 
         public DefenseRow Get(IAttack attack, string defense, AttackMode mode, IClassifier attacker, IClassifier judge, string? name = null)
         {
@@ -146,10 +147,15 @@ internal static class PatchReproduce
                     return saved;
                 }
             }
-            var options = new AttackRunnerOptions { BatchSize = batch, UpperDistortion = Budgets.UpperDistortion(dataset), Dataset = dataset, Model = model };
-            var row = ProgressLine.Run($"{attack.Name} vs {name ?? defense} ({mode.ToString().ToLowerInvariant()})", update =>
-                DefenseEvaluation.Evaluate(name ?? defense, mode, attacker, judge, attack, test,
-                    options with { Progress = p => update((double)p.Processed / p.Total, $"{p.Processed}/{p.Total} images") }, 0, Interruption.Token));
+            if (!_crafted.TryGetValue((attack, attacker), out var crafted))
+            {
+                var options = new AttackRunnerOptions { BatchSize = batch, UpperDistortion = Budgets.UpperDistortion(dataset), Dataset = dataset, Model = model };
+                crafted = ProgressLine.Run($"{attack.Name} on {(mode == AttackMode.Bpda ? name ?? defense : "the bare model")}", update =>
+                    DefenseEvaluation.Craft(attacker, attack, test,
+                        options with { Progress = p => update((double)p.Processed / p.Total, $"{p.Processed}/{p.Total} images") }, 0, Interruption.Token));
+                _crafted[(attack, attacker)] = crafted;
+            }
+            var row = DefenseEvaluation.Judge(crafted, name ?? defense, mode, judge, batch, Interruption.Token);
             AtomicFile.WriteText(path, JsonSerializer.Serialize(row, Json));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{row.Attack} vs {row.Defense} ({row.Mode.ToString().ToLowerInvariant()}): clean {row.CleanAccuracy:F4}, P_suc {row.PSuc:F3}, D̄ {row.MeanL2:F3}, adversarial accuracy {row.AdversarialAccuracy:F4}, {row.Seconds:F1} s"));

@@ -9,6 +9,7 @@ namespace AdvCore.Evaluation;
 /// <c>attacker</c> model (the bare network: oblivious; the defended one with its BPDA gradients:
 /// adaptive) under the usual harness, and the defended <c>judge</c> classifies the clean and the
 /// adversarial images. P_suc and D̄ (the mean L2 of the successes) follow the evaluation protocol.
+/// Crafting and judging are apart so one oblivious attack can be judged by many defenses.
 /// </summary>
 public static class DefenseEvaluation
 {
@@ -17,8 +18,15 @@ public static class DefenseEvaluation
     public static DefenseRow Evaluate(string defense, AttackMode mode, IClassifier attacker, IClassifier judge, IAttack attack, LabeledImages images,
                                       AttackRunnerOptions? options = null, int firstIndex = 0, CancellationToken cancel = default)
     {
+        var crafted = Craft(attacker, attack, images, options, firstIndex, cancel);
+        return Judge(crafted, defense, mode, judge, options?.BatchSize ?? 100, cancel);
+    }
+
+    /// <summary>The adversarial images <paramref name="attack"/> makes on <paramref name="attacker"/> (the clean image where it failed or did not attack).</summary>
+    public static CraftedImages Craft(IClassifier attacker, IAttack attack, LabeledImages images, AttackRunnerOptions? options = null, int firstIndex = 0,
+                                      CancellationToken cancel = default)
+    {
         ArgumentNullException.ThrowIfNull(attacker);
-        ArgumentNullException.ThrowIfNull(judge);
         ArgumentNullException.ThrowIfNull(attack);
         ArgumentNullException.ThrowIfNull(images);
         options ??= new AttackRunnerOptions();
@@ -27,36 +35,54 @@ public static class DefenseEvaluation
         int[] labels = images.Labels.ToArray();
         var runner = new AttackRunner(attacker, attack, options with { KeepExamples = int.MaxValue, Targets = TargetSelection.None });
         var run = runner.Run(clean, labels, [.. Enumerable.Range(firstIndex, images.Count)], null, cancel);
-        if (!run.Completed) throw new OperationCanceledException($"{attack.Name} against {defense}: interrupted after {run.Record.Count} of {images.Count} images");
-
+        if (!run.Completed) throw new OperationCanceledException($"{attack.Name}: interrupted after {run.Record.Count} of {images.Count} images");
         int d = images.ImageSize;
         float[] attacked = (float[])clean.Clone();
-        var crafted = new double[images.Count];
-        Array.Fill(crafted, double.NaN);
+        var distortion = new double[images.Count];
+        Array.Fill(distortion, double.NaN);
         foreach (var example in run.Examples.Where(e => e.Success))
         {
             int i = example.Index - firstIndex;
             example.Adversarial.CopyTo(attacked, i * d);
-            crafted[i] = example.L2;
+            distortion[i] = example.L2;
         }
+        var attackerRight = new bool[images.Count];
+        foreach (var r in run.Record.Images) attackerRight[r.Index - firstIndex] = true;
+        return new CraftedImages(run.Record.Label, clean, attacked, labels, attackerRight, distortion, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>How <paramref name="judge"/> classifies <paramref name="crafted"/>: one row.</summary>
+    public static DefenseRow Judge(CraftedImages crafted, string defense, AttackMode mode, IClassifier judge, int batchSize = 100, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(crafted);
+        ArgumentNullException.ThrowIfNull(judge);
+        var clock = Stopwatch.StartNew();
+        int n = crafted.Labels.Length;
         cancel.ThrowIfCancellationRequested();
-        int[] before = ClassifierPredictions.Predict(judge, clean, images.Count, options.BatchSize);
-        int[] after = ClassifierPredictions.Predict(judge, attacked, images.Count, options.BatchSize);
-        var attackerRight = new HashSet<int>(run.Record.Images.Select(r => r.Index - firstIndex));
+        int[] before = ClassifierPredictions.Predict(judge, crafted.Clean, n, batchSize);
+        cancel.ThrowIfCancellationRequested();
+        int[] after = ClassifierPredictions.Predict(judge, crafted.Attacked, n, batchSize);
         int cleanCorrect = 0, tried = 0, succeeded = 0, adversarialCorrect = 0;
         double distortion = 0;
-        for (int i = 0; i < images.Count; i++)
+        for (int i = 0; i < n; i++)
         {
-            if (after[i] == labels[i]) adversarialCorrect++;
-            if (before[i] != labels[i]) continue;
+            if (after[i] == crafted.Labels[i]) adversarialCorrect++;
+            if (before[i] != crafted.Labels[i]) continue;
             cleanCorrect++;
-            if (!attackerRight.Contains(i)) continue;
+            if (!crafted.AttackerRight[i]) continue;
             tried++;
-            if (after[i] == labels[i] || double.IsNaN(crafted[i])) continue;
+            if (after[i] == crafted.Labels[i] || double.IsNaN(crafted.Distortion[i])) continue;
             succeeded++;
-            distortion += crafted[i];
+            distortion += crafted.Distortion[i];
         }
-        return new DefenseRow(run.Record.Label, defense, mode, images.Count, cleanCorrect, tried, succeeded, adversarialCorrect,
-                              succeeded == 0 ? null : distortion / succeeded, clock.Elapsed.TotalSeconds);
+        return new DefenseRow(crafted.Attack, defense, mode, n, cleanCorrect, tried, succeeded, adversarialCorrect,
+                              succeeded == 0 ? null : distortion / succeeded, crafted.Seconds + clock.Elapsed.TotalSeconds);
     }
 }
+
+/// <summary>
+/// One attack's output over a slice: the clean and attacked pixels (an image the attack did not
+/// fool stays clean), which images the attacker classified correctly (those it attacked), and the
+/// L2 distortion of each success (NaN elsewhere).
+/// </summary>
+public sealed record CraftedImages(string Attack, float[] Clean, float[] Attacked, int[] Labels, bool[] AttackerRight, double[] Distortion, double Seconds);
