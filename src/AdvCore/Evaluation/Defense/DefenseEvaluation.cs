@@ -51,6 +51,51 @@ public static class DefenseEvaluation
         return new CraftedImages(run.Record.Label, clean, attacked, labels, attackerRight, distortion, clock.Elapsed.TotalSeconds);
     }
 
+    /// <summary>
+    /// The oblivious form of a budgeted attack's ε search: <paramref name="perBudget"/> holds the
+    /// attack crafted on the bare model at each budget alone, in increasing order; an image counts
+    /// as a success at the smallest budget whose image fools <paramref name="judge"/>, with that
+    /// image's distortion — so D̄ says what it takes to get through the defense.
+    /// </summary>
+    public static DefenseRow JudgeSmallestBudget(IReadOnlyList<CraftedImages> perBudget, string defense, IClassifier judge, int batchSize = 100,
+                                                 CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(perBudget);
+        ArgumentNullException.ThrowIfNull(judge);
+        if (perBudget.Count == 0) throw new ArgumentException("no budgets to judge", nameof(perBudget));
+        var clock = Stopwatch.StartNew();
+        var first = perBudget[0];
+        int n = first.Labels.Length;
+        int[] before = ClassifierPredictions.Predict(judge, first.Clean, n, batchSize);
+        var fooledAt = new double[n];
+        Array.Fill(fooledAt, double.NaN);
+        foreach (var crafted in perBudget)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int[] after = ClassifierPredictions.Predict(judge, crafted.Attacked, n, batchSize);
+            for (int i = 0; i < n; i++)
+            {
+                if (double.IsNaN(fooledAt[i]) && !double.IsNaN(crafted.Distortion[i]) && after[i] != crafted.Labels[i]) fooledAt[i] = crafted.Distortion[i];
+            }
+        }
+        int cleanCorrect = 0, tried = 0, succeeded = 0, adversarialCorrect = 0;
+        double distortion = 0;
+        for (int i = 0; i < n; i++)
+        {
+            bool right = before[i] == first.Labels[i];
+            if (right && double.IsNaN(fooledAt[i])) adversarialCorrect++;
+            if (!right) continue;
+            cleanCorrect++;
+            if (!first.AttackerRight[i]) continue;
+            tried++;
+            if (double.IsNaN(fooledAt[i])) continue;
+            succeeded++;
+            distortion += fooledAt[i];
+        }
+        return new DefenseRow(first.Attack, defense, AttackMode.Oblivious, n, cleanCorrect, tried, succeeded, adversarialCorrect,
+                              succeeded == 0 ? null : distortion / succeeded, perBudget.Sum(c => c.Seconds) + clock.Elapsed.TotalSeconds);
+    }
+
     /// <summary>How <paramref name="judge"/> classifies <paramref name="crafted"/>: one row.</summary>
     public static DefenseRow Judge(CraftedImages crafted, string defense, AttackMode mode, IClassifier judge, int batchSize = 100, CancellationToken cancel = default)
     {
