@@ -91,6 +91,7 @@ internal static class DefendCommand
             var attackInstance = s.Attack(parse, parse.GetValue(attack)!);
             using var bare = s.Open(parse, defend: false);
             Interruption.Graceful();
+            var crafted = bare.Craft(attackInstance, bare.Bare, "on the bare model"); // the oblivious attack: once, judged at every ε
             var text2 = new StringBuilder("strategy,epsilon,clean_accuracy,adversarial_accuracy,p_suc,mean_l2\n");
             var curves = new List<(string, double[], double[])>();
             foreach (string strategy in names)
@@ -102,7 +103,7 @@ internal static class DefendCommand
                 foreach (float e in eps)
                 {
                     using var defended = bare.WithDefense(strategy, e);
-                    var row = defended.Row(attackInstance, AttackMode.Oblivious);
+                    var row = DefenseEvaluation.Judge(crafted, defended.Defended.Name, AttackMode.Oblivious, defended.Defended, bare.Batch, Interruption.Token);
                     text2.AppendLine(CultureInfo.InvariantCulture, $"{strategy},{e},{row.CleanAccuracy:F4},{row.AdversarialAccuracy:F4},{row.PSuc:F4},{row.MeanL2?.ToString("F4", CultureInfo.InvariantCulture) ?? ""}");
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{strategy} ε {e}: clean {row.CleanAccuracy:F4}, adversarial {row.AdversarialAccuracy:F4} (P_suc {row.PSuc:F3})"));
                     xs.Add(row.CleanAccuracy);
@@ -221,12 +222,15 @@ internal static class DefendCommand
             return child;
         }
 
-        public DefenseRow Row(IAttack attack, AttackMode mode)
+        public DefenseRow Row(IAttack attack, AttackMode mode) =>
+            DefenseEvaluation.Judge(Craft(attack, mode == AttackMode.Bpda ? Defended : Bare, mode.ToString().ToLowerInvariant()),
+                                    mode == AttackMode.None ? "none" : Defended.Name, mode, mode == AttackMode.None ? Bare : Defended, Batch, Interruption.Token);
+
+        /// <summary>The attack's images on <paramref name="attacker"/>, with a progress line.</summary>
+        public CraftedImages Craft(IAttack attack, IClassifier attacker, string mode)
         {
-            IClassifier attacker = mode == AttackMode.Bpda ? Defended : Bare, judge = mode == AttackMode.None ? Bare : Defended;
             var options = new AttackRunnerOptions { BatchSize = Batch, UpperDistortion = Budgets.UpperDistortion(Dataset), Dataset = Dataset, Model = ModelName };
-            string title = $"{attack.Name} {mode.ToString().ToLowerInvariant()}";
-            return ProgressLine.Run(title, update => DefenseEvaluation.Evaluate(mode == AttackMode.None ? "none" : Defended.Name, mode, attacker, judge, attack, Test,
+            return ProgressLine.Run($"{attack.Name} {mode}", update => DefenseEvaluation.Craft(attacker, attack, Test,
                 options with { Progress = p => update((double)p.Processed / p.Total, $"{p.Processed}/{p.Total} images") }, first, Interruption.Token));
         }
 
