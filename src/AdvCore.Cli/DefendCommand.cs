@@ -97,7 +97,7 @@ internal static class DefendCommand
             foreach (string strategy in names)
             {
                 float[] eps = given ?? (strategy.Equals("linf", StringComparison.OrdinalIgnoreCase)
-                    ? [.. Enumerable.Range(0, 11).Select(i => i * 0.02f)] : [.. Enumerable.Range(0, 11).Select(i => i * 0.1f)]);
+                    ? [.. Enumerable.Range(0, 11).Select(i => (float)Math.Round(i * 0.02, 2))] : [.. Enumerable.Range(0, 11).Select(i => (float)Math.Round(i * 0.1, 1))]);
                 var xs = new List<double>();
                 var ys = new List<double>();
                 foreach (float e in eps)
@@ -123,14 +123,17 @@ internal static class DefendCommand
         return command;
     }
 
-    /// <summary>A table of rows: attack, mode, clean accuracy, P_suc, D̄, adversarial accuracy.</summary>
+    /// <summary>A table of rows: attack, defense, mode, clean accuracy, P_suc, D̄, adversarial accuracy.</summary>
     public static string Table(IReadOnlyList<DefenseRow> rows)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{"attack",-14} {"mode",-10} {"clean acc",9} {"P_suc",6} {"D̄",7} {"adv acc",8} {"seconds",8}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"attack",-12} {"defense",-20} {"mode",-10} {"clean acc",9} {"P_suc",6} {"D̄",7} {"adv acc",8} {"seconds",8}");
         foreach (var r in rows)
+        {
+            string defense = r.Defense.StartsWith("patch replacement", StringComparison.Ordinal) ? "patch replacement" : r.Defense;
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"{r.Attack,-14} {r.Mode.ToString().ToLowerInvariant(),-10} {r.CleanAccuracy,9:F4} {r.PSuc,6:F3} {(r.MeanL2 is double d ? d.ToString("F3", CultureInfo.InvariantCulture) : "–"),7} {r.AdversarialAccuracy,8:F4} {r.Seconds,8:F1}");
+                $"{r.Attack,-12} {defense,-20} {r.Mode.ToString().ToLowerInvariant(),-10} {r.CleanAccuracy,9:F4} {r.PSuc,6:F3} {(r.MeanL2 is double d ? d.ToString("F3", CultureInfo.InvariantCulture) : "–"),7} {r.AdversarialAccuracy,8:F4} {r.Seconds,8:F1}");
+        }
         return text.ToString();
     }
 

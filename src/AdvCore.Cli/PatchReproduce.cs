@@ -90,11 +90,11 @@ internal static class PatchReproduce
                         var info = AttackRegistry.Get(name);
                         if (!info.Budgeted)
                         {
-                            rows.Add(runner.Get(a, "patch", AttackMode.Oblivious, bare, patch));
+                            rows.Add(runner.Get(a, "patch", AttackMode.Oblivious, bare, patch, "patch replacement"));
                             continue;
                         }
                         var budgets = Budgets.For(dataset, name == "pgd2" ? AttackNorm.L2 : AttackNorm.Linf);
-                        rows.Add(runner.GetPerBudget(a, [.. budgets.Select(b => attack(name, iters, b.ToString("R", CultureInfo.InvariantCulture)))], "patch", bare, patch));
+                        rows.Add(runner.GetPerBudget(a, [.. budgets.Select(b => attack(name, iters, b.ToString("R", CultureInfo.InvariantCulture)))], "patch", bare, patch, "patch replacement"));
                     }
                     break;
                 case "table-6.3":
@@ -103,7 +103,7 @@ internal static class PatchReproduce
                     foreach (var a in new[] { ddn, pgd })
                     {
                         rows.Add(runner.Get(a, "none", AttackMode.None, bare, bare));
-                        rows.Add(runner.Get(a, "patch", AttackMode.Oblivious, bare, patch));
+                        rows.Add(runner.Get(a, "patch", AttackMode.Oblivious, bare, patch, "patch replacement"));
                         foreach (var (name, judge, isModel) in others)
                             rows.Add(runner.Get(a, Stem(name), isModel ? AttackMode.None : AttackMode.Oblivious, isModel ? judge : bare, judge, name));
                     }
@@ -111,7 +111,7 @@ internal static class PatchReproduce
                 case "table-6.4":
                     var bpda = attack("ddn", 20, null);
                     rows.Add(runner.Get(bpda, "none", AttackMode.None, bare, bare));
-                    rows.Add(runner.Get(bpda, "patch", AttackMode.Bpda, patch, patch));
+                    rows.Add(runner.Get(bpda, "patch", AttackMode.Bpda, patch, patch, "patch replacement"));
                     foreach (var (name, judge, isModel) in others)
                         rows.Add(runner.Get(bpda, Stem(name), isModel ? AttackMode.None : AttackMode.Bpda, judge, judge, name));
                     break;
@@ -161,7 +161,7 @@ internal static class PatchReproduce
         }
 
         /// <summary>A budgeted attack crafted on <paramref name="attacker"/> at each budget alone, judged at the smallest that fools <paramref name="judge"/>.</summary>
-        public DefenseRow GetPerBudget(IAttack sweep, IReadOnlyList<IAttack> perBudget, string defense, IClassifier attacker, IClassifier judge)
+        public DefenseRow GetPerBudget(IAttack sweep, IReadOnlyList<IAttack> perBudget, string defense, IClassifier attacker, IClassifier judge, string name)
         {
             string path = Path.Combine(folder, $"{Stem(sweep.Name)}-{defense}-oblivious-per-budget.json");
             if (Reuse(path) is { } saved) return saved;
@@ -174,7 +174,7 @@ internal static class PatchReproduce
                     DefenseEvaluation.Craft(attacker, a, test,
                         options with { Progress = p => update((double)p.Processed / p.Total, $"{p.Processed}/{p.Total} images") }, 0, Interruption.Token)));
             }
-            var row = DefenseEvaluation.JudgeSmallestBudget(crafted, defense, judge, batch, Interruption.Token);
+            var row = DefenseEvaluation.JudgeSmallestBudget(crafted, name, judge, batch, Interruption.Token);
             return Save(path, row with { Attack = $"{sweep.Name} {sweep.Iterations}" });
         }
 

@@ -35,9 +35,9 @@ public class PatchDefenseCliTests() : TinyModelCliTest("advcore-patch-cli-")
                                               "--count", "20", "--attack", "ddn", "--iterations", "5", "--json", json, "--data", Data);
         Assert.That(code, Is.EqualTo(0), error);
         Assert.That(output, Does.Contain("clean accuracy: bare"));
-        Assert.That(output, Does.Match(@"ddn 5\s+none"));
-        Assert.That(output, Does.Match(@"ddn 5\s+oblivious"));
-        Assert.That(output, Does.Match(@"ddn 5\s+bpda"));
+        Assert.That(output, Does.Match(@"ddn 5\s+none\s+none"));
+        Assert.That(output, Does.Match(@"ddn 5\s+patch replacement\s+oblivious"));
+        Assert.That(output, Does.Match(@"ddn 5\s+patch replacement\s+bpda"));
         Assert.That(File.ReadAllText(json), Does.Contain("\"Mode\""));
     }
 
