@@ -212,8 +212,12 @@ public sealed class Network : IDisposable
         return Array.ConvertAll(_nodes[layer].OutShape, d => checked((int)d));
     }
 
-    // A hook's replacement must be a tensor the next layer can take.
-    private FeatureHook? Checked(FeatureHook? hook) => hook is null ? null : (layer, output) =>
+    // A hook's replacement must be a tensor the next layer can take. The wrapper is made in its
+    // own method: a lambda capturing a parameter allocates its closure at method entry, and the
+    // passes without a hook must allocate nothing.
+    private FeatureHook? Checked(FeatureHook? hook) => hook is null ? null : CheckedHook(hook);
+
+    private FeatureHook CheckedHook(FeatureHook hook) => (layer, output) =>
     {
         Tensor replaced = hook(layer, output);
         if (ReferenceEquals(replaced, output)) return output;
