@@ -44,8 +44,15 @@ inline std::vector<Truth> brute_force(const fvec& q, const fvec& c, int64_t n, i
     }
     t.order.resize(static_cast<size_t>(K));
     std::iota(t.order.begin(), t.order.end(), 0);
-    std::stable_sort(t.order.begin(), t.order.end(), [&](int32_t a, int32_t b) {
-      return t.dist[static_cast<size_t>(a)] < t.dist[static_cast<size_t>(b)];
+    // By (distance, index): the order a stable sort of the iota would give, without
+    // std::stable_sort (libstdc++ 12's temporary buffer is deprecated under clang 19 -Werror).
+    std::sort(t.order.begin(), t.order.end(), [&](int32_t a, int32_t b) {
+      auto key = [&](int32_t j) {  // NaN ranks last, so the order stays a strict weak one
+        double v = t.dist[static_cast<size_t>(j)];
+        return std::isnan(v) ? HUGE_VAL : v;
+      };
+      double da = key(a), db = key(b);
+      return da < db || (da == db && a < b);
     });
   }
   return all;
