@@ -85,7 +85,10 @@ internal static class CodebookCommand
             }
             catch (OperationCanceledException)
             {
-                Console.WriteLine($"interrupted: the progress is in {checkpoint}; continue with: {Interruption.ResumeCommand(addFlag: false)}");
+                // Interrupted while the patches were collected, nothing is saved yet.
+                Console.WriteLine(File.Exists(checkpoint)
+                    ? $"interrupted: the k-means progress is in {checkpoint}; continue with: {Interruption.ResumeCommand(addFlag: false)}"
+                    : "interrupted before the first k-means iteration: nothing was saved");
                 return ExitCodes.Interrupted;
             }
             codebook.Save(outPath);
