@@ -116,6 +116,10 @@ class CpuFastBackend final : public Backend {
   void row_sq_norms(int64_t n, int64_t d, const float* x, float* out) override;
   void gather_rows(int64_t n, int64_t K, int64_t d, const float* table, const int32_t* indices,
                    float* out) override;
+  // Queries answered by each k-NN path so far (the tests check which one ran).
+  struct KnnPaths {
+    int64_t pruned = 0, brute_force = 0;
+  } knn_paths;
 
  private:
   // Samples per im2col chunk for this convolution (>= 1) under a column budget in bytes.

@@ -1,7 +1,9 @@
 // Exact k-NN against a codebook on the fast CPU backend (advcore.h, "Nearest neighbours";
-// src/cpu/reference_knn.h is the contract).
+// src/cpu/reference_knn.h is the contract). Two paths, one answer (the reference's, bit for bit):
+// short rows against a large codebook go through the pruned search of knn_ball_index.h when a
+// probe of the first queries shows that it prunes; everything else is the brute force below.
 //
-// Ranking: s_j = ||c_j||^2 - 2 q.c_j (the squared distance minus the per-query constant ||q||^2,
+// Brute force. // Ranking: s_j = ||c_j||^2 - 2 q.c_j (the squared distance minus the per-query constant ||q||^2,
 // so it ranks exactly like ||q||^2 - 2 q.c + ||c||^2 without its extra rounding), one tile at a
 // time: a block of up to kQueryBlock queries x kCodeBlock codebook rows, -2 Q C^T by one
 // single-threaded OpenBLAS sgemm into a per-thread tile (so a codebook of a million rows costs
@@ -17,15 +19,20 @@
 // Finish: per query, the m candidates get their exact distance (direct differences in double,
 // ref::knn_refine, the reference's own formula), are re-sorted by (exact distance, index) and
 // the first k are written. So every reported distance is exact (a sum of squares: never
-// negative, which is why no clamp at 0 is needed) and the BLAS formula's cancellation can only
-// matter for neighbours whose distances tie to a few float ulps of ||q||^2 + ||c||^2.
+// negative, which is why no clamp at 0 is needed). The BLAS formula's rounding can still push a
+// true neighbour out of the m candidates when many rows tie within a few float ulps of
+// ||q||^2 + ||c||^2 (grid-valued patches do); candidates_suffice proves per query that it did
+// not, and a query it cannot prove is answered by the reference instead.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <atomic>
 #include <vector>
 
 #include "blas.h"
+#include "knn_ball_index.h"
 #include "fast_backend.h"
 #include "parallel.h"
 #include "reference_knn.h"
@@ -129,17 +136,30 @@ inline void scan_row(const float* row, const float* norms, int64_t len, int32_t 
   insert_block(j, len);
 }
 
-}  // namespace
+// Whether a query's m candidates provably hold its k nearest rows: every other row ranked at or
+// behind the worst candidate's s (a float value of ||c||^2 - 2 q.c, off the true one by at most
+// (2d + 8) 2^-24 (||c||^2 + 2 ||q|| ||c||): the GEMM's and the norms' rounding, any summation
+// order), so its true squared distance is at least worst + ||q||^2 - that error; when this beats
+// the k-th exact distance by more than float rounding, no other row can rank or tie. Fails
+// (the caller falls back to the reference) on near-ties at the boundary and non-finite values.
+bool candidates_suffice(int64_t d, const float* q, float worst, double max_norm2, float kth) {
+  double q2 = 0.0;
+  for (int64_t j = 0; j < d; ++j) q2 += static_cast<double>(q[j]) * static_cast<double>(q[j]);
+  const double c = std::sqrt(max_norm2 * (1.0 + 1e-6));
+  const double error = static_cast<double>(2 * d + 8) * 0x1p-24 * (c * c + 2.0 * std::sqrt(q2) * c);
+  const double bound = static_cast<double>(worst) + q2 - error;
+  return std::isfinite(bound) && bound * (1.0 - 1e-6) > static_cast<double>(kth) * (1.0 + 1e-6) + 1e-44;
+}
 
-void CpuFastBackend::knn(int64_t n, int64_t K, int64_t d, int32_t k, const float* queries,
-                         const float* codebook, const float* codebook_sq_norms, int32_t* indices,
-                         float* distances) {
+// The brute force by BLAS tiles (the file comment) on up to `threads` threads.
+void knn_tiles(int threads, int64_t n, int64_t K, int64_t d, int32_t k, const float* queries,
+               const float* codebook, const float* codebook_sq_norms, int32_t* indices, float* distances) {
   const char* op = "knn";
   if (n <= 0) return;
   const blasint bd = blas_dim(op, d, "the row length d");
   const int32_t m = knn_candidates(K, k);
   const double work = static_cast<double>(n) * static_cast<double>(K) * static_cast<double>(d + 2);
-  const int team = work < kKnnParallelWork ? 1 : threads_;
+  const int team = work < kKnnParallelWork ? 1 : threads;
 
   // Query blocks of equal size (at most kQueryBlock); codebook parts when the blocks alone
   // cannot keep the team busy.
@@ -184,8 +204,12 @@ void CpuFastBackend::knn(int64_t n, int64_t K, int64_t d, int32_t k, const float
     }
   }
 
-  // Merge the parts, recompute exactly, sort, write.
-  const int finish_team = n * m * d < 65536 ? 1 : threads_;
+  // Merge the parts, recompute exactly, sort, write; a query whose candidates cannot be shown to
+  // hold its k nearest is answered by the reference.
+  double max_norm2 = 0.0;
+  for (int64_t j = 0; j < K; ++j) max_norm2 = std::max(max_norm2, static_cast<double>(codebook_sq_norms[j]));
+  if (!std::isfinite(max_norm2)) max_norm2 = std::numeric_limits<double>::infinity();
+  const int finish_team = n * m * d < 65536 ? 1 : threads;
   parallel_ranges(finish_team, n, 1, [&](int64_t b, int64_t e) {
     float mv[kKnnMaxK + kKnnSlack];
     int32_t mi[kKnnMaxK + kKnnSlack];
@@ -205,9 +229,79 @@ void CpuFastBackend::knn(int64_t n, int64_t K, int64_t d, int32_t k, const float
         }
         cand = mi;
       }
-      ref::knn_refine(d, k, queries + q * d, codebook, cand, m, indices + q * k, distances + q * k);
+      const float worst = parts > 1 ? mv[m - 1] : cand_v[static_cast<size_t>(q * m + m - 1)];
+      const float* x = queries + q * d;
+      ref::knn_refine(d, k, x, codebook, cand, m, indices + q * k, distances + q * k);
+      if (m < K && !candidates_suffice(d, x, worst, max_norm2, distances[q * k + k - 1]))
+        ref::knn(int64_t{1}, K, d, k, x, codebook, indices + q * k, distances + q * k);
     }
   });
+}
+
+// The pruned search (knn_ball_index.h) pays when the rows are short, the codebook large enough
+// for its balls to prune and the queries many enough to repay building them (about
+// (kLloyd + 2) K sqrt(K) d operations, against the brute force's n K d).
+bool ball_index_pays(int64_t n, int64_t K, int64_t d) {
+  return d <= 32 && K >= 64 && static_cast<double>(n) >= 48.0 * std::sqrt(static_cast<double>(K));
+}
+
+// Queries [begin, end) through the index: a query bitwise equal to the one before it copies its
+// answer (flat image regions repeat one patch many times); a non-finite one goes to the
+// reference. Returns the rows screened.
+int64_t knn_ball_range(const KnnBallIndex& index, int64_t begin, int64_t end, int64_t d, int32_t k,
+                       const float* queries, const float* codebook, int32_t* indices, float* distances) {
+  int64_t evaluated = 0;
+  for (int64_t q = begin; q < end; ++q) {
+    const float* x = queries + q * d;
+    int32_t* idx = indices + q * k;
+    float* dist = distances + q * k;
+    if (q > begin && std::memcmp(x, x - d, static_cast<size_t>(d) * sizeof(float)) == 0) {
+      std::copy_n(idx - k, k, idx);
+      std::copy_n(dist - k, k, dist);
+      continue;
+    }
+    const int64_t e = index.search(x, k, idx, dist);
+    if (e < 0)
+      ref::knn(int64_t{1}, index.rows(), d, k, x, codebook, idx, dist);
+    else
+      evaluated += e;
+  }
+  return evaluated;
+}
+
+// Through the index when it pays: a probe of the first queries decides whether the balls prune
+// (at most K / 4 rows screened per query on average); the rest goes to the tiles otherwise.
+// Returns how many leading queries were answered.
+int64_t knn_pruned(int threads, int64_t n, int64_t K, int64_t d, int32_t k, const float* queries,
+                   const float* codebook, int32_t* indices, float* distances) {
+  if (!ball_index_pays(n, K, d)) return 0;
+  KnnBallIndex index;
+  if (!index.build(K, d, codebook, threads)) return 0;
+  constexpr int64_t kQueryGrain = 256;
+  auto run = [&](int64_t begin, int64_t end) {
+    std::atomic<int64_t> screened{0};
+    parallel_ranges(threads, end - begin, kQueryGrain, [&](int64_t b, int64_t e) {
+      screened += knn_ball_range(index, begin + b, begin + e, d, k, queries, codebook, indices, distances);
+    });
+    return screened.load();
+  };
+  const int64_t probe = std::min<int64_t>(n, 2048);
+  if (run(0, probe) * 4 > probe * K) return probe;
+  run(probe, n);
+  return n;
+}
+
+}  // namespace
+
+void CpuFastBackend::knn(int64_t n, int64_t K, int64_t d, int32_t k, const float* queries,
+                         const float* codebook, const float* codebook_sq_norms, int32_t* indices,
+                         float* distances) {
+  if (n <= 0) return;
+  const int64_t done = knn_pruned(threads_, n, K, d, k, queries, codebook, indices, distances);
+  knn_paths.pruned += done;
+  knn_paths.brute_force += n - done;
+  knn_tiles(threads_, n - done, K, d, k, queries + done * d, codebook, codebook_sq_norms,
+            indices + done * k, distances + done * k);
 }
 
 void CpuFastBackend::row_sq_norms(int64_t n, int64_t d, const float* x, float* out) {
