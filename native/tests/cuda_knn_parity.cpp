@@ -6,6 +6,8 @@
 // where CUDA is not available; runs on the driver emulator (native/src/cuda/emu) with the
 // `cuda_` filter. Distances: within 1e-6 relative of the reference's (both recompute the chosen
 // rows in double; the host compilers may contract differently).
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -103,4 +105,44 @@ TEST(cuda_knn_duplicates_norms_and_gather) {
   CHECK(std::isnan(nanrow[150 * 17]) && std::isnan(nanrow[150 * 17 + 16]));
   CHECK(nanrow[0] == x[static_cast<size_t>(iv[0]) * 17]);
   CHECK_STATUS(ac_context_set_value_checks(gpu.ctx, 1), AC_OK);
+}
+
+TEST(cuda_knn_exact_on_ties) {
+  // Rows that tie exactly, more of them than the kKnnSlack spare candidates: (a) 60 permutations
+  // of one row near a constant query (every permutation is equally far, but the scan's float
+  // sums round each differently, so its ranking among them is noise); (b) patch-like rows half
+  // on a grid of quarters. The finish's proof must fail there and measure every row: indices
+  // must be the reference's, ties to the lower index, for k up to 64.
+  cuda_or_skip();
+  Ctx ref(AC_DEVICE_CPU, AC_CONTEXT_REFERENCE_KERNELS), gpu(AC_DEVICE_CUDA, 0);
+  const int64_t K = 1024, d = 9;
+  auto compare = [&](const fvec& q, const fvec& c, int64_t n, const char* what) {
+    for (int32_t k : {1, 16, 64}) {
+      const Result want = run_abi(ref.ctx, q, c, n, K, d, k), got = run_abi(gpu.ctx, q, c, n, K, d, k);
+      int64_t bad = 0;
+      for (size_t o = 0; o < want.idx.size() && bad < 5; ++o) {
+        const bool ok = got.idx[o] == want.idx[o] &&
+                        std::abs(got.dist[o] - want.dist[o]) <= 1e-6f * std::max(std::abs(want.dist[o]), 1e-30f);
+        if (!ok) ++bad;
+        CHECK_MSG(ok, "%s k=%d slot %zu: (%d, %.9g), reference (%d, %.9g)", what, k, o, got.idx[o],
+                  static_cast<double>(got.dist[o]), want.idx[o], static_cast<double>(want.dist[o]));
+      }
+    }
+  };
+  Rng rng(103);
+  fvec c = random_rows(rng, K, d);
+  fvec base(static_cast<size_t>(d));
+  for (auto& v : base) v = static_cast<float>(0.5 + rng.uniform(-0.01, 0.01));
+  for (int t = 0; t < 60; ++t) {
+    fvec row = base;
+    for (int64_t j = d - 1; j > 0; --j) std::swap(row[static_cast<size_t>(j)], row[static_cast<size_t>(rng.integer(0, j))]);
+    std::memcpy(&c[static_cast<size_t>(rng.integer(0, K - 1) * d)], row.data(), static_cast<size_t>(d) * sizeof(float));
+  }
+  const int64_t n = 20;
+  fvec q(static_cast<size_t>(n * d));
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < d; ++j) q[static_cast<size_t>(i * d + j)] = static_cast<float>(0.5 + 0.001 * static_cast<double>(i));
+  compare(q, c, n, "permutations");
+  const fvec pc = patch_rows(rng, K, d, 0.05, 1.0);
+  compare(patch_queries(rng, pc, K, 300, d, 1.0), pc, 300, "grid");
 }

@@ -4,6 +4,8 @@
 #pragma once
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <string>
 #include <cstdint>
 #include <numeric>
 #include <vector>
@@ -141,6 +143,53 @@ inline void check_same(const Result& got, const Result& ref, const std::vector<T
 // Random rows in [-1, 1) (float-exact), never zeros.
 inline fvec random_rows(testutil::Rng& rng, int64_t rows, int64_t d) {
   return testutil::to_float(rng.away_from_zero(static_cast<size_t>(rows * d), 1e-3, 1.0));
+}
+
+// Image-like rows: a share of all-zero rows, values on a coarse grid (exact ties everywhere),
+// otherwise smooth ramps with noise, all scaled by `scale`.
+inline fvec patch_rows(testutil::Rng& rng, int64_t rows, int64_t d, double zero_share, double scale) {
+  fvec v(static_cast<size_t>(rows * d), 0.0f);
+  for (int64_t i = 0; i < rows; ++i) {
+    if (rng.uniform(0, 1) < zero_share) continue;
+    const double base = rng.uniform(0, 1), slope = rng.uniform(-0.2, 0.2);
+    const bool grid = rng.uniform(0, 1) < 0.5;
+    for (int64_t j = 0; j < d; ++j) {
+      double x = std::clamp(base + slope * static_cast<double>(j) + rng.uniform(-0.05, 0.05), 0.0, 1.0);
+      if (grid) x = std::round(x * 4) / 4;
+      v[static_cast<size_t>(i * d + j)] = static_cast<float>(x * scale);
+    }
+  }
+  return v;
+}
+
+// Queries: new rows, runs of one repeated row, exact codebook rows and rows a hair off them.
+inline fvec patch_queries(testutil::Rng& rng, const fvec& codebook, int64_t K, int64_t n, int64_t d, double scale) {
+  fvec q = patch_rows(rng, n, d, 0.4, scale);
+  for (int64_t i = 1; i < n; ++i) {
+    const double u = rng.uniform(0, 1);
+    float* row = &q[static_cast<size_t>(i * d)];
+    if (u < 0.3) {
+      std::memcpy(row, row - d, static_cast<size_t>(d) * sizeof(float));
+    } else if (u < 0.45) {
+      const int64_t j = rng.integer(0, K - 1);
+      std::memcpy(row, &codebook[static_cast<size_t>(j * d)], static_cast<size_t>(d) * sizeof(float));
+      if (u > 0.4) row[rng.integer(0, d - 1)] += static_cast<float>(scale * 1e-6);
+    }
+  }
+  return q;
+}
+
+// Every index and every distance bit equal (NaN distances equal to NaN).
+inline void check_identical(const Result& got, const Result& want, const std::string& what) {
+  int64_t bad = 0;
+  for (size_t o = 0; o < want.idx.size() && bad < 5; ++o) {
+    const bool same_dist = std::memcmp(&got.dist[o], &want.dist[o], sizeof(float)) == 0 ||
+                           (std::isnan(got.dist[o]) && std::isnan(want.dist[o]));
+    const bool ok = got.idx[o] == want.idx[o] && same_dist;
+    if (!ok) ++bad;
+    CHECK_MSG(ok, "%s: slot %zu: (%d, %.9g), reference (%d, %.9g)", what.c_str(), o, got.idx[o],
+              static_cast<double>(got.dist[o]), want.idx[o], static_cast<double>(want.dist[o]));
+  }
 }
 
 // ---------------------------------------------------------------- through the C ABI

@@ -718,7 +718,7 @@ class CudaBackend final : public Backend {
     const float* cvc = cv;
     const int32_t* cic = ci;
     const int kk = k;
-    launch(k_.ac_knn_finish, "ac_knn_finish", elementwise_grid(n), kThreads, n, d, kk, m, parts,
+    launch(k_.ac_knn_finish, "ac_knn_finish", elementwise_grid(n), kThreads, n, K, d, kk, m, parts,
            queries, codebook, cvc, cic, indices, distances);
   }
   void row_sq_norms(int64_t n, int64_t d, const float* x, float* out) override {

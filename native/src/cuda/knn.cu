@@ -10,7 +10,8 @@
 //   ac_knn_finish: one thread per query merges its parts' lists by (distance, index), fills
 //     empty slots with the lowest unused indices, recomputes the candidates' distances in double
 //     (the reference's formula), sorts them by (float distance, index; NaN as +inf) and writes
-//     the first k.
+//     the first k, after proving that no row outside the candidates could rank; a query it
+//     cannot prove (many exact ties, non-finite values) gets every row's exact distance instead.
 //   ac_row_sq_norms: one thread per row, double accumulation in row order.
 //   ac_gather_rows: one thread per output value; an index outside [0, K) gives NaN.
 #include "devmath.cuh"
@@ -92,7 +93,32 @@ ac_knn_scan(int64_t n, int64_t K, int64_t d, int m, int64_t parts, const float* 
   }
 }
 
-extern "C" __global__ void ac_knn_finish(int64_t n, int64_t d, int k, int m, int64_t parts,
+// Every row's exact distance, the k best by (distance, index) into mv / mi: the answer for a
+// query whose candidates could not be shown to suffice (ac_knn_finish).
+AC_DEV void ac_knn_exhaustive(int64_t K, int64_t d, int k, const float* qr, const float* codebook,
+                              float* mv, int* mi) {
+  int filled = 0;
+  for (int64_t j = 0; j < K; ++j) {
+    const float* c = codebook + j * d;
+    double acc = 0.0;
+    for (int64_t e = 0; e < d; ++e) {
+      const double t = static_cast<double>(qr[e]) - static_cast<double>(c[e]);
+      acc += t * t;
+    }
+    const float v = static_cast<float>(acc);
+    const int idx = static_cast<int>(j);
+    if (filled == k && !ac_knn_before(v, idx, mv[k - 1], mi[k - 1])) continue;
+    int t = filled < k ? filled++ : k - 1;
+    for (; t > 0 && ac_knn_before(v, idx, mv[t - 1], mi[t - 1]); --t) {
+      mv[t] = mv[t - 1];
+      mi[t] = mi[t - 1];
+    }
+    mv[t] = v;
+    mi[t] = idx;
+  }
+}
+
+extern "C" __global__ void ac_knn_finish(int64_t n, int64_t K, int64_t d, int k, int m, int64_t parts,
                                          const float* queries, const float* codebook,
                                          const float* cand_v, const int* cand_i, int* indices,
                                          float* distances) {
@@ -120,6 +146,8 @@ extern "C" __global__ void ac_knn_finish(int64_t n, int64_t d, int k, int m, int
         mi[u] = i;
       }
     }
+    // The scan's value of the worst candidate: every other row ranked at or behind it.
+    const float worst = mv[m - 1];
     // Empty slots (only when distances were NaN or infinite): the lowest unused indices.
     int next = 0;
     for (int s = 0; s < m; ++s) {
@@ -152,6 +180,18 @@ extern "C" __global__ void ac_knn_finish(int64_t n, int64_t d, int k, int m, int
       }
       mv[t] = v;
       mi[t] = c;
+    }
+    // Proof that no other row can rank or tie: the scan's float sum of d squares of float
+    // differences is within a relative (d + 3) 2^-24 of the exact one (plus d half-subnormals
+    // where squares underflow), so every other row is at least `bound` away; it must beat the
+    // k-th exact distance by more than float rounding. Near-ties at the boundary (more of them
+    // than the kKnnSlack spare candidates) fail it, and so do non-finite values: those queries
+    // get every row's exact distance.
+    if (m < K) {
+      const double bound = (static_cast<double>(worst) - static_cast<double>(d) * 1e-45) /
+                           (1.0 + static_cast<double>(d + 3) * 0x1p-24);
+      if (!(bound < AC_INF_D && bound > static_cast<double>(mv[k - 1]) * (1.0 + 1e-6) + 1e-44))
+        ac_knn_exhaustive(K, d, k, qr, codebook, mv, mi);
     }
     for (int t = 0; t < k; ++t) {
       indices[q * k + t] = mi[t];
