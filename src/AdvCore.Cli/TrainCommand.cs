@@ -45,6 +45,10 @@ internal static class TrainCommand
         };
         var adversaryIterations = new Option<int?>("--adversary-iterations") { Description = "The adversary's iterations (default: the attack's)" };
         var adversaryRatio = new Option<float>("--adversary-ratio") { Description = "Share of each batch replaced by adversarial examples", DefaultValueFactory = _ => 0.5f };
+        var vatEpsilon = new Option<float?>("--vat-epsilon") { Description = "Virtual adversarial training: L2 length ε of r_vadv (seed 002: 2.1; unset = off)" };
+        var vatXi = new Option<float?>("--vat-xi") { Description = $"VAT: L2 length ξ of the power iteration's probe (default {VirtualAdversarial.DefaultXi.ToString(CultureInfo.InvariantCulture)})" };
+        var vatIterations = new Option<int?>("--vat-iterations") { Description = "VAT: power iterations per batch (default 1)" };
+        var vatWeight = new Option<float?>("--vat-weight") { Description = "VAT: weight α of the KL term (default 1)" };
         var init = new Option<string?>("--init") { Description = "Fine-tune: start from this model file's weights (its architecture; --model must name it)" };
         var smoothing = new Option<float>("--label-smoothing") { Description = "Label smoothing mass (0 = off)", DefaultValueFactory = _ => 0f };
         var maxImages = new Option<int>("--max-images") { Description = "Images per epoch (0 = the whole training set)", DefaultValueFactory = _ => 0 };
@@ -56,7 +60,8 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a model of the zoo on a dataset");
         foreach (var o in new Option[] { model, dataset, output, epochs, batch, optimizer, lr, schedule, momentum, weightDecay, seed, activation,
-                                         noisyCopies, sigma, inputNoise, weightNoise, adversary, adversaryOptions, adversaryIterations, adversaryRatio, init,
+                                         noisyCopies, sigma, inputNoise, weightNoise, adversary, adversaryOptions, adversaryIterations, adversaryRatio,
+                                         vatEpsilon, vatXi, vatIterations, vatWeight, init,
                                          smoothing, maxImages, testCount, resume, data, device, threads })
             command.Options.Add(o);
 
@@ -65,6 +70,10 @@ internal static class TrainCommand
             string datasetName = DatasetCatalog.Normalize(parse.GetValue(dataset)!);
             string outPath = parse.GetValue(output)!;
             string checkpoint = outPath + ".ckpt";
+            float? vat = parse.GetValue(vatEpsilon);
+            CommonOptions.Check(vat is not null || (parse.GetValue(vatXi) is null && parse.GetValue(vatIterations) is null && parse.GetValue(vatWeight) is null),
+                                "--vat-xi, --vat-iterations and --vat-weight need --vat-epsilon (VAT is off without it)");
+            var defaults = new TrainingOptions();
             var options = new TrainingOptions
             {
                 Epochs = parse.GetValue(epochs),
@@ -84,6 +93,10 @@ internal static class TrainCommand
                 AdversaryIterations = parse.GetValue(adversaryIterations),
                 AdversaryRatio = parse.GetValue(adversaryRatio),
                 LabelSmoothing = parse.GetValue(smoothing),
+                VatEpsilon = vat,
+                VatXi = parse.GetValue(vatXi) ?? defaults.VatXi,
+                VatPowerIterations = parse.GetValue(vatIterations) ?? defaults.VatPowerIterations,
+                VatWeight = parse.GetValue(vatWeight) ?? defaults.VatWeight,
                 MaxImagesPerEpoch = parse.GetValue(maxImages),
             };
             options.Validate();
@@ -169,18 +182,19 @@ internal static class TrainCommand
     {
         var o = trainer.Options;
         Console.WriteLine($"training {trainer.Architecture.Name} on {dataset}: {train.Count} images, {trainer.Network.ParameterCount} parameters, " +
-                          $"{o.Optimizer} lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)} ({o.LearningRateSchedule}), batch {o.BatchSize}, {o.Epochs} epochs, {trainer.Network.Context.Threads} threads");
+                          $"{o.Optimizer} lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)} ({o.LearningRateSchedule}), batch {o.BatchSize}, {o.Epochs} epochs, {trainer.Network.Context.Threads} threads" +
+                          (o.VatEpsilon is null ? "" : $"; virtual adversarial training: {VirtualAdversarial.Describe(o)}"));
         while (!trainer.Finished)
         {
             int epoch = trainer.CompletedEpochs + 1;
             var report = ProgressLine.Run($"epoch {epoch}/{o.Epochs}", update =>
                 trainer.RunEpoch(train, test, new Progress<TrainingProgress>(p =>
-                    update((double)p.Batch / p.Batches, $"loss {p.Loss:F4} acc {p.Accuracy:F4}{Split(p.CleanAccuracy, p.AdversarialAccuracy)} {p.ImagesPerSecond:F0} img/s")),
+                    update((double)p.Batch / p.Batches, $"loss {p.Loss:F4}{Divergence(p.VatDivergence)} acc {p.Accuracy:F4}{Split(p.CleanAccuracy, p.AdversarialAccuracy)} {p.ImagesPerSecond:F0} img/s")),
                     Interruption.Token));
             trainer.SaveCheckpoint(checkpoint);
             ModelFile.Save(outPath, trainer.Architecture, trainer.Network, TrainingRecord(trainer, dataset));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {report.Epoch}/{o.Epochs}: loss {report.Loss:F4}, train accuracy {report.TrainAccuracy:F4}{Split(report.CleanAccuracy, report.AdversarialAccuracy)}, test accuracy {report.TestAccuracy:F4}, " +
+                $"epoch {report.Epoch}/{o.Epochs}: loss {report.Loss:F4}{Divergence(report.VatDivergence)}, train accuracy {report.TrainAccuracy:F4}{Split(report.CleanAccuracy, report.AdversarialAccuracy)}, test accuracy {report.TestAccuracy:F4}, " +
                 $"{report.ImagesPerSecond:F0} images/s, {report.Seconds:F1} s; saved {outPath}"));
         }
     }
@@ -188,6 +202,10 @@ internal static class TrainCommand
     private static string Split(double? clean, double? adversarial) =>
         adversarial is null && clean is null ? "" : string.Create(CultureInfo.InvariantCulture,
             $" (clean {(clean is double c ? c.ToString("F4", CultureInfo.InvariantCulture) : "–")}, adversarial {(adversarial is double a ? a.ToString("F4", CultureInfo.InvariantCulture) : "–")})");
+
+    // VAT's KL term beside the loss (which includes α·KL).
+    private static string Divergence(double? kl) =>
+        kl is double d ? string.Create(CultureInfo.InvariantCulture, $" (VAT KL {d:F4})") : "";
 
     internal static Dictionary<string, string> TrainingRecord(Trainer trainer, string dataset)
     {
@@ -207,6 +225,7 @@ internal static class TrainCommand
             ["input_noise_sigma"] = o.InputNoiseSigma.ToString(CultureInfo.InvariantCulture),
             ["weight_noise_scale"] = o.WeightNoiseScale.ToString(CultureInfo.InvariantCulture),
             ["adversary"] = o.Adversary is null ? "" : $"{o.Adversary} {o.AdversaryParameters} iterations {o.AdversaryIterations?.ToString(CultureInfo.InvariantCulture) ?? "default"} ratio {o.AdversaryRatio.ToString(CultureInfo.InvariantCulture)}".Trim(),
+            ["vat"] = VirtualAdversarial.Describe(o),
             ["label_smoothing"] = o.LabelSmoothing.ToString(CultureInfo.InvariantCulture),
             ["test_accuracy"] = (last.TestAccuracy ?? double.NaN).ToString("F4", CultureInfo.InvariantCulture),
             ["seconds"] = trainer.History.Sum(h => h.Seconds).ToString("F1", CultureInfo.InvariantCulture),

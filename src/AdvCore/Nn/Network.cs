@@ -284,6 +284,54 @@ public sealed class Network : IDisposable
     }
 
     /// <summary>
+    /// <see cref="InputGradientOfLogits(Tensor, Tensor)"/> with the logit gradient computed from
+    /// the logits of the same forward pass: <paramref name="logitGradient"/>(logits, v) writes v
+    /// [N, K]. Saves the extra forward a caller would need to learn the logits first (VAT's power
+    /// iteration differentiates a KL divergence to the logits it is evaluated at).
+    /// </summary>
+    internal GradientResult InputGradientOfLogits(Tensor x, Action<Tensor, Tensor> logitGradient)
+    {
+        ArgumentNullException.ThrowIfNull(logitGradient);
+        using var use = Context.Use("Network.InputGradientOfLogits");
+        var workspace = Prepare(x);
+        SetMode(training: false, weightGrads: false);
+        Tensor logits = NodeChain.Forward(_nodes, workspace.States, x, _pass);
+        logitGradient(logits, workspace.LogitGrad);
+        Tensor gradient = NodeChain.Backward(_nodes, workspace.States, x, workspace.LogitGrad, needInputGrad: true, _pass)!;
+        workspace.Loss.Fill(0f);
+        return new GradientResult(workspace.Loss, logits, gradient);
+    }
+
+    /// <summary>
+    /// A training step on a loss the caller defines by its gradient at the logits: train-mode
+    /// forward of <paramref name="x"/>, then <paramref name="logitGradient"/>(logits, dlogits)
+    /// writes ∂L/∂logits [N, K] (any mean over the batch included), then the backward into every
+    /// trainable parameter's gradient, <paramref name="beforeUpdate"/> and the optimizer's update.
+    /// Virtual adversarial training uses it: its KL term has soft targets, which
+    /// <see cref="Ops.Loss"/> cannot express. The caller checks its own labels.
+    /// </summary>
+    internal void TrainStepWithLogitGradient(Tensor x, Action<Tensor, Tensor> logitGradient, Optimizer optimizer, Action? beforeUpdate = null)
+    {
+        ArgumentNullException.ThrowIfNull(logitGradient);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        using var use = Context.Use("Network.TrainStep");
+        var workspace = Prepare(x);
+        SetMode(training: true, weightGrads: true);
+        try
+        {
+            Tensor logits = NodeChain.Forward(_nodes, workspace.States, x, _pass);
+            logitGradient(logits, workspace.LogitGrad);
+            NodeChain.Backward(_nodes, workspace.States, x, workspace.LogitGrad, needInputGrad: false, _pass);
+        }
+        finally
+        {
+            SetMode(training: false, weightGrads: false);
+        }
+        beforeUpdate?.Invoke();
+        optimizer.Step(_parameters);
+    }
+
+    /// <summary>
     /// One training step: train-mode forward (batch statistics, dropout with fresh Philox
     /// counters), mean cross-entropy (with optional label smoothing), gradients of every trainable
     /// parameter, then <paramref name="optimizer"/>'s update. Labels are checked before anything

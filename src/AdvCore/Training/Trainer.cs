@@ -9,8 +9,9 @@ namespace AdvCore.Training;
 /// <summary>
 /// Minibatch training of a <see cref="Network"/> on labelled images: seeded shuffling, optional
 /// Gaussian augmentation, input and weight noise injection (CNI-I, CNI-W), adversarial examples
-/// from any registry attack, label smoothing, Adam or SGD with momentum. Deterministic: the same
-/// options and data give bit-identical weights on the CPU, also across a checkpoint and resume.
+/// from any registry attack, virtual adversarial training (VAT), label smoothing, Adam or SGD with
+/// momentum. Deterministic: the same options and data give bit-identical weights on the CPU, also
+/// across a checkpoint and resume.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -19,6 +20,7 @@ public sealed class Trainer : IDisposable
     private readonly List<EpochReport> _history;
     private readonly Dictionary<int, BatchBuffers> _buffers = [];
     private readonly WeightNoise? _weightNoise;
+    private readonly VirtualAdversarial? _vat;
     private AdversarialBatches? _adversary;
     private bool _adversaryMade;
 
@@ -40,6 +42,7 @@ public sealed class Trainer : IDisposable
         _history = history;
         _optimizer = options.CreateOptimizer();
         _weightNoise = options.WeightNoiseScale > 0 ? new WeightNoise(network, options.WeightNoiseScale) : null;
+        _vat = VirtualAdversarial.Create(network, options);
         if (optimizerState is not null) _optimizer.LoadState(network.Parameters, optimizerState, optimizerSteps);
     }
 
@@ -76,9 +79,11 @@ public sealed class Trainer : IDisposable
         int batches = (total + Options.BatchSize - 1) / Options.BatchSize;
 
         var clock = Stopwatch.StartNew();
-        double lossSum = 0;
+        double lossSum = 0, divergenceSum = 0;
         long correct = 0, seen = 0, adversarialCorrect = 0, adversarialSeen = 0;
         ulong noiseCounter = NoiseStreamStart(epoch), weightCounter = WeightNoiseStreamStart(epoch);
+        // VAT's random starts: a fixed stride per batch, so batch b of an epoch always draws the same.
+        ulong vatStride = Tensor.PhiloxCounters((long)Options.BatchSize * train.ImageSize);
         for (int b = 0; b < batches; b++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -102,22 +107,28 @@ public sealed class Trainer : IDisposable
             _optimizer.LearningRate = LearningRateSchedule.Rate(Options.LearningRateSchedule, Options.LearningRate,
                                                                 globalStep, (long)Options.Epochs * batches);
             if (_weightNoise is not null) weightCounter = _weightNoise.Apply(weightCounter);
-            var step = Network.TrainStep(buffers.X, buffers.Y, _optimizer, Options.LabelSmoothing, adversarialRows, _weightNoise is null ? null : _weightNoise.Restore);
+            Action? restore = _weightNoise is null ? null : _weightNoise.Restore;
+            var step = _vat is null
+                ? Network.TrainStep(buffers.X, buffers.Y, _optimizer, Options.LabelSmoothing, adversarialRows, restore)
+                : _vat.Step(buffers.X, buffers.Y, _optimizer, Options.LabelSmoothing, adversarialRows, restore, VatStreamStart(epoch) + (ulong)b * vatStride);
             if (!double.IsFinite(step.MeanLoss))
                 throw new NonFiniteException($"epoch {epoch + 1}, batch {b + 1}: the loss became {step.MeanLoss}; lower the learning rate");
             lossSum += step.MeanLoss * n;
+            if (_vat is not null) divergenceSum += _vat.LastDivergence * n;
             correct += step.Correct;
             seen += n;
             adversarialCorrect += step.FirstCorrect;
             adversarialSeen += adversarialRows;
             var (clean, attacked) = Split(correct, seen, adversarialCorrect, adversarialSeen, adversary is not null);
             progress?.Report(new TrainingProgress(epoch + 1, Options.Epochs, b + 1, batches, lossSum / seen,
-                                                  (double)correct / seen, seen / clock.Elapsed.TotalSeconds, clean, attacked));
+                                                  (double)correct / seen, seen / clock.Elapsed.TotalSeconds, clean, attacked,
+                                                  _vat is null ? null : divergenceSum / seen));
         }
         double seconds = clock.Elapsed.TotalSeconds;
         double? testAccuracy = test is null ? null : Evaluator.Evaluate(Network, test).Accuracy;
         var (cleanAccuracy, adversarialAccuracy) = Split(correct, seen, adversarialCorrect, adversarialSeen, adversary is not null);
-        var report = new EpochReport(epoch + 1, lossSum / seen, (double)correct / seen, testAccuracy, (int)seen, seconds, cleanAccuracy, adversarialAccuracy);
+        var report = new EpochReport(epoch + 1, lossSum / seen, (double)correct / seen, testAccuracy, (int)seen, seconds, cleanAccuracy, adversarialAccuracy,
+                                     _vat is null ? null : divergenceSum / seen);
         _history.Add(report);
         return report;
     }
@@ -140,6 +151,9 @@ public sealed class Trainer : IDisposable
 
     // Weight noise: the upper half of the epoch's region (an epoch of input noise uses far fewer than 2⁴³ counters).
     private static ulong WeightNoiseStreamStart(int epoch) => NoiseStreamStart(epoch) + (1UL << 43);
+
+    // VAT's random starts: the top quarter of the epoch's region (weight noise uses far fewer than 2⁴² counters).
+    private static ulong VatStreamStart(int epoch) => NoiseStreamStart(epoch) + (3UL << 42);
 
     // Accuracy on the clean rows and on the adversarial rows (null without an adversary, or without rows of a kind).
     private static (double? Clean, double? Adversarial) Split(long correct, long seen, long adversarialCorrect, long adversarialSeen, bool adversary) =>
@@ -179,6 +193,7 @@ public sealed class Trainer : IDisposable
         _buffers.Clear();
         _optimizer.Dispose();
         _weightNoise?.Dispose();
+        _vat?.Dispose();
         _adversary?.Dispose();
         if (_ownsNetwork) Network.Dispose();
     }

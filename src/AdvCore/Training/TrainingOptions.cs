@@ -54,6 +54,22 @@ public sealed record TrainingOptions
     /// <summary>Share of each batch replaced by adversarial examples (seed 003 eq. 23's weight; 1 = all).</summary>
     public float AdversaryRatio { get; init; } = 0.5f;
 
+    /// <summary>
+    /// Virtual adversarial training (Miyato et al.; seed 002 uses ε = 2.1 on MNIST): the L2 length
+    /// of each image's virtual adversarial perturbation r_vadv (null = off). Combines with an
+    /// <see cref="Adversary"/>: VAT then smooths around every row of the batch, adversarial ones included.
+    /// </summary>
+    public float? VatEpsilon { get; init; }
+
+    /// <summary>VAT: the L2 length ξ of the power iteration's probe ξd (default 5e-3: Miyato's 1e-6 drowns in float32 rounding).</summary>
+    public float VatXi { get; init; } = VirtualAdversarial.DefaultXi;
+
+    /// <summary>VAT: power iterations Ip per batch (default 1, as Miyato).</summary>
+    public int VatPowerIterations { get; init; } = 1;
+
+    /// <summary>VAT: the weight α of the KL term (default 1).</summary>
+    public float VatWeight { get; init; } = 1f;
+
     /// <summary>Probability mass moved from the true class to the others (0 = off).</summary>
     public float LabelSmoothing { get; init; }
 
@@ -81,6 +97,11 @@ public sealed record TrainingOptions
         Check(Adversary is null || !string.IsNullOrWhiteSpace(Adversary), "the adversary needs an attack name");
         Check(AdversaryRatio is > 0 and <= 1, $"adversarial ratio must be in (0, 1] (got {AdversaryRatio})");
         Check(AdversaryIterations is null or >= 1, $"adversary iterations must be >= 1 (got {AdversaryIterations})");
+        Check(VatEpsilon is null || (VatEpsilon > 0 && float.IsFinite(VatEpsilon.Value)),
+              $"VAT ε must be > 0 and finite (got {VatEpsilon}); leave it unset to train without VAT");
+        Check(VatXi > 0 && float.IsFinite(VatXi), $"VAT ξ must be > 0 and finite (got {VatXi})");
+        Check(VatPowerIterations >= 1, $"VAT power iterations must be >= 1 (got {VatPowerIterations})");
+        Check(VatWeight >= 0 && float.IsFinite(VatWeight), $"VAT weight α must be >= 0 and finite (got {VatWeight})");
         Check(MaxImagesPerEpoch >= 0, $"max images per epoch must be >= 0 (got {MaxImagesPerEpoch})");
     }
 
