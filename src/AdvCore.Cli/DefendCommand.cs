@@ -15,15 +15,17 @@ namespace AdvCore.Cli;
 /// replacement, each attack run oblivious (crafted on the bare model, judged by the defended one)
 /// and adaptive (BPDA: the defended model's gradients with the replacement as identity).
 /// <c>advcore defend sweep</c>: the accuracy-vs-robustness curve of the strategies over ε
-/// (thesis Fig. 6.7), as CSV and PNG.
+/// (thesis Fig. 6.7), as CSV and PNG. <c>advcore defend codebooks</c>: the same chart over
+/// single-layer codebooks — k-means of several K and d, E8 lattices of several scales (Fig. 6.5).
 /// </summary>
 internal static class DefendCommand
 {
     public static Command Create()
     {
-        var command = new Command("defend", "Patch-replacement defense (thesis ch. 6): evaluate, sweep strategies");
+        var command = new Command("defend", "Patch-replacement defense (thesis ch. 6): evaluate, sweep strategies and codebooks");
         command.Subcommands.Add(Eval());
         command.Subcommands.Add(Sweep());
+        command.Subcommands.Add(CodebookSweep());
         return command;
     }
 
@@ -123,6 +125,71 @@ internal static class DefendCommand
         return command;
     }
 
+    private static Command CodebookSweep()
+    {
+        var s = new Shared(codebooksRequired: false);
+        var attack = new Option<string>("--attack") { Description = "The attack whose oblivious accuracy is charted", DefaultValueFactory = _ => "ddn" };
+        var e8Layers = new Option<int[]>("--e8-layer") { Description = "Also E8 lattices at this layer (repeatable; its channels a multiple of 8), one per --e8-scales value" };
+        var e8Scales = new Option<string>("--e8-scales") { Description = "Comma-separated E8 scales s", DefaultValueFactory = _ => "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9" };
+        var csv = CommonOptions.Required<string>("--csv", "The sweep as CSV");
+        var png = new Option<string?>("--png") { Description = "The chart: accuracy on adversarial vs clean images, one curve per layer and codebook kind" };
+        var command = new Command("codebooks",
+            "Clean vs adversarial accuracy of single-layer codebooks, each --codebook alone (plain) and E8 lattices (thesis Fig. 6.5)");
+        s.AddTo(command, withStrategy: false);
+        foreach (var o in new Option[] { attack, e8Layers, e8Scales, csv, png }) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            OutputPaths.ProbeFiles(("--csv", parse.GetValue(csv)), ("--png", parse.GetValue(png)));
+            int[] layers = parse.GetValue(e8Layers) ?? [];
+            var scales = ListParse.Floats(parse.GetValue(e8Scales)!, "--e8-scales", allowZero: false);
+            var attackInstance = s.Attack(parse, parse.GetValue(attack)!);
+            using var bare = s.Open(parse, defend: false);
+            CommonOptions.Check(bare.Replacements.Count + layers.Length > 0, "give at least one --codebook or --e8-layer");
+            // Every point: (curve, label, replacement); the lattices are made here (nothing to train).
+            var points = bare.Replacements.Select((r, i) => (Curve: $"layer {r.Codebook.Layer} k-means", Label: $"K={r.Codebook.Clusters} d={r.Codebook.Geometry.SliceDepth} ({Path.GetFileName(bare.Paths[i])})", Replacement: r)).ToList();
+            foreach (int layer in layers)
+            {
+                IReadOnlyList<int> shape;
+                try { shape = Defenses.Patches.FeatureLayers.Shape(bare.Network, layer); }
+                catch (ArgumentException e) { throw new ArgumentException($"--e8-layer {layer}: {CliErrors.Describe(e)}", e); }
+                foreach (float sc in scales)
+                {
+                    Defenses.Patches.PatchCodebook lattice;
+                    try { lattice = Defenses.Patches.PatchCodebook.E8(layer, shape, sc); }
+                    catch (ArgumentException e) { throw new ArgumentException($"--e8-layer {layer}: {CliErrors.Describe(e)}", e); }
+                    points.Add(($"layer {layer} E8", string.Create(CultureInfo.InvariantCulture, $"s={sc}"), new Defenses.Patches.PatchReplacement(lattice)));
+                }
+            }
+            Interruption.Graceful();
+            var crafted = bare.Craft(attackInstance, bare.Bare, "on the bare model"); // oblivious: once, judged by every codebook
+            var text = new StringBuilder("curve,codebook,clean_accuracy,adversarial_accuracy,p_suc,mean_l2\n");
+            var results = new List<(string Curve, double Clean, double Adversarial)>();
+            foreach (var (curve, label, replacement) in points)
+            {
+                using var defended = bare.With([replacement], [label]);
+                var row = DefenseEvaluation.Judge(crafted, defended.Defended.Name, AttackMode.Oblivious, defended.Defended, bare.Batch, Interruption.Token);
+                text.AppendLine(CultureInfo.InvariantCulture, $"{curve},{label},{row.CleanAccuracy:F4},{row.AdversarialAccuracy:F4},{row.PSuc:F4},{row.MeanL2?.ToString("F4", CultureInfo.InvariantCulture) ?? ""}");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{curve} {label}: clean {row.CleanAccuracy:F4}, adversarial {row.AdversarialAccuracy:F4} (P_suc {row.PSuc:F3})"));
+                results.Add((curve, row.CleanAccuracy, row.AdversarialAccuracy));
+            }
+            AtomicFile.WriteText(parse.GetValue(csv)!, text.ToString());
+            Console.WriteLine($"wrote {parse.GetValue(csv)}");
+            if (parse.GetValue(png) is { } pngPath)
+            {
+                // As the thesis ranks them: each curve's points by their clean accuracy.
+                var curves = results.GroupBy(r => r.Curve).Select(g =>
+                {
+                    var sorted = g.OrderBy(r => r.Clean).ToArray();
+                    return (g.Key, sorted.Select(r => r.Clean).ToArray(), sorted.Select(r => r.Adversarial).ToArray());
+                }).ToList();
+                LineChart.Save(pngPath, curves, $"single-layer codebooks vs {attackInstance.Name} (oblivious), {bare.Dataset}", "accuracy on clean images", "accuracy on adversarial images");
+                Console.WriteLine($"wrote {pngPath}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
     /// <summary>A table of rows: attack, defense, mode, clean accuracy, P_suc, D̄, adversarial accuracy.</summary>
     public static string Table(IReadOnlyList<DefenseRow> rows)
     {
@@ -142,7 +209,7 @@ internal static class DefendCommand
     {
         private readonly Option<string> _model = CommonOptions.ModelFile();
         private readonly Option<string> _dataset = CommonOptions.Dataset();
-        private readonly Option<string[]> _codebooks = PatchDefenseSetup.Codebooks(required: true);
+        private readonly Option<string[]> _codebooks;
         private readonly Option<string> _strategy = PatchDefenseSetup.Strategy();
         private readonly Option<float> _epsilon = PatchDefenseSetup.Epsilon();
         private readonly Option<int?> _iterations = new("--iterations") { Description = "Attack iterations (default: the registry's)" };
@@ -154,6 +221,8 @@ internal static class DefendCommand
         private readonly Option<string> _device = CommonOptions.Device();
         private readonly Option<int> _threads = CommonOptions.Threads();
         private bool _withStrategy = true;
+
+        public Shared(bool codebooksRequired = true) => _codebooks = PatchDefenseSetup.Codebooks(codebooksRequired);
 
         public void AddTo(Command command, bool withStrategy = true)
         {
@@ -210,6 +279,9 @@ internal static class DefendCommand
         public string Dataset { get; } = dataset;
         public string ModelName { get; } = modelName;
         public Defenses.Patches.PatchDefendedClassifier Defended { get; private set; } = null!;
+        public Nn.Network Network => loaded.Network;
+        public IReadOnlyList<Defenses.Patches.PatchReplacement> Replacements => replacements;
+        public IReadOnlyList<string> Paths => paths;
 
         public void Defend(IReadOnlyList<Defenses.Patches.PatchReplacement> r) => Defended = PatchDefenseSetup.Defend(loaded.Network, r, paths);
 
@@ -220,7 +292,13 @@ internal static class DefendCommand
             var parsed = Defenses.Patches.PatchReplacement.ParseStrategy(strategy);
             for (int i = 0; i < replacements.Count; i++)
                 r.Add(i == replacements.Count - 1 ? replacements[i] with { Strategy = parsed, Epsilon = epsilon } : replacements[i]);
-            var child = new DefenseRun(context, loaded, Bare, Test, first, Batch, Dataset, ModelName, paths, r) { _parent = this };
+            return With(r, paths);
+        }
+
+        /// <summary>The same model and images defended by <paramref name="r"/> (named by <paramref name="names"/> in errors).</summary>
+        public DefenseRun With(IReadOnlyList<Defenses.Patches.PatchReplacement> r, string[] names)
+        {
+            var child = new DefenseRun(context, loaded, Bare, Test, first, Batch, Dataset, ModelName, names, [.. r]) { _parent = this };
             child.Defend(r);
             return child;
         }

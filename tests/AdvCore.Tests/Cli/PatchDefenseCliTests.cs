@@ -4,7 +4,7 @@ using NUnit.Framework;
 namespace AdvCore.Tests.Cli;
 
 /// <summary>
-/// advcore codebook train / codebook info / defend eval / defend sweep / reproduce table-6.x on the
+/// advcore codebook train / codebook info / defend eval / defend sweep / defend codebooks / reproduce table-6.x on the
 /// tiny MNIST model, and their refusals of bad codebooks.
 /// </summary>
 public class PatchDefenseCliTests() : TinyModelCliTest("advcore-patch-cli-")
@@ -120,5 +120,31 @@ public class PatchDefenseCliTests() : TinyModelCliTest("advcore-patch-cli-")
         (code, _, error) = CliRunner.Run("reproduce", "table-6.2", "--model", Model(), "--dataset", "mnist", "--count", "10", "--out", folder, "--data", Data);
         Assert.That(code, Is.EqualTo(1));
         Assert.That(error, Does.Contain("table-6.2 needs the defense's codebooks: --codebook FILE"));
+    }
+
+    [Test]
+    public void CodebookSweepChartsEachCodebookAndTheLattices()
+    {
+        string cb = Codebook("image.safetensors");
+        string csv = Path.Combine(Dir, "codebooks.csv"), png = Path.Combine(Dir, "codebooks.png");
+        var (code, output, error) = CliRunner.Run("defend", "codebooks", "--model", Model(), "--dataset", "mnist", "--codebook", cb, "--e8-layer", "1",
+                                                  "--e8-scales", "0.5,4", "--attack", "ddn", "--iterations", "3", "--count", "10", "--csv", csv, "--png", png, "--data", Data);
+        Assert.That(code, Is.EqualTo(0), error);
+        string[] lines = File.ReadAllLines(csv);
+        Assert.That(lines, Has.Length.EqualTo(4));
+        Assert.That(lines[1], Does.StartWith("layer 0 k-means,K=16 d=1 (image.safetensors),"));
+        Assert.That(lines[2], Does.StartWith("layer 1 E8,s=0.5,"));
+        Assert.That(lines[3], Does.StartWith("layer 1 E8,s=4,"));
+        Assert.That(output, Does.Contain("wrote " + png));
+        Assert.That(new FileInfo(png).Length, Is.GreaterThan(1000));
+
+        // The image has one channel: no E8 there; and something must be swept.
+        (code, _, error) = CliRunner.Run("defend", "codebooks", "--model", Model(), "--dataset", "mnist", "--e8-layer", "0", "--count", "5", "--csv", csv, "--data", Data);
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(error.Trim(), Does.StartWith("advcore: --e8-layer 0: ").And.Contain("E8 lattice needs slices of d = 8 channels"));
+        Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1));
+        (code, _, error) = CliRunner.Run("defend", "codebooks", "--model", Model(), "--dataset", "mnist", "--count", "5", "--csv", csv, "--data", Data);
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(error, Does.Contain("give at least one --codebook or --e8-layer"));
     }
 }
