@@ -117,7 +117,8 @@ internal static class DefendCommand
             Console.WriteLine($"wrote {parse.GetValue(csv)}");
             if (parse.GetValue(png) is { } pngPath)
             {
-                LineChart.Save(pngPath, curves, $"patch replacement strategies vs {attackInstance.Name} (oblivious), {bare.Dataset}", "accuracy on clean images", "accuracy on adversarial images");
+                LineChart.Save(pngPath, curves, $"patch replacement strategies vs {attackInstance.Name} (oblivious), {bare.Dataset}", "accuracy on clean images", "accuracy on adversarial images",
+                               width: 960, legendOutside: true);
                 Console.WriteLine($"wrote {pngPath}");
             }
             return 0;
@@ -182,7 +183,8 @@ internal static class DefendCommand
                     var sorted = g.OrderBy(r => r.Clean).ToArray();
                     return (g.Key, sorted.Select(r => r.Clean).ToArray(), sorted.Select(r => r.Adversarial).ToArray());
                 }).ToList();
-                LineChart.Save(pngPath, curves, $"single-layer codebooks vs {attackInstance.Name} (oblivious), {bare.Dataset}", "accuracy on clean images", "accuracy on adversarial images");
+                LineChart.Save(pngPath, curves, $"single-layer codebooks vs {attackInstance.Name} (oblivious), {bare.Dataset}", "accuracy on clean images", "accuracy on adversarial images",
+                               width: 960, legendOutside: true);
                 Console.WriteLine($"wrote {pngPath}");
             }
             return 0;
